@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# bonding.ko with balance-slb, built out of tree from the pristine bonding
+# sources of the target Debian kernel + patches/ + src/ + include/.
+#
+#   make [KVER=<release>] [KSRC=<kernel tree>]   build build/<release>/bonding.ko
+#   make install                                 install into updates/, depmod
+#   make check                                   everything CI runs
+#   make demo                                    balance-slb in a VM
+#   make unit                                    userspace unit tests only
+#   make vmtest [KVER=..] [TESTS=a.sh,b.sh]      VM selftests on one kernel
+#   make lint                                    checkpatch --strict + sparse
+
+ROOT := $(CURDIR)
+KVER ?= $(shell $(ROOT)/tools/kernel.sh default-kver)
+BUILD = $(ROOT)/build/$(KVER)
+BONDDIR = $(BUILD)/drivers/net/bonding
+INSTALL_MOD_DIR ?= updates
+export KSRC
+
+.PHONY: all module install unit vmtest check demo lint clean FORCE
+
+all: module
+
+module:
+	@KDIR=$$($(ROOT)/tools/kernel.sh kdir $(KVER)) && \
+	$(ROOT)/tools/kernel.sh prepare $(KVER) $(BUILD) >/dev/null && \
+	$(MAKE) -C $$KDIR M=$(BONDDIR) SLB_ROOT=$(ROOT) $(if $(C),C=$(C)) modules && \
+	cp $(BONDDIR)/bonding.ko $(BUILD)/bonding.ko && \
+	echo "built $(BUILD)/bonding.ko for $(KVER)"
+
+install: module
+	@KDIR=$$($(ROOT)/tools/kernel.sh kdir $(KVER)) && \
+	$(MAKE) -C $$KDIR M=$(BONDDIR) SLB_ROOT=$(ROOT) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install && \
+	depmod -a $(KVER)
+
+unit:
+	@$(MAKE) -s -C $(ROOT)/selftests/unit run
+
+vmtest: module
+	@$(ROOT)/tools/vm/run.sh --kver $(KVER) \
+		--image-root $$($(ROOT)/tools/kernel.sh image $(KVER)) \
+		--module $(BUILD)/bonding.ko --tests $(ROOT)/selftests \
+		--out $(BUILD)/vm $(if $(TESTS),--only $(TESTS))
+
+check:
+	@$(ROOT)/tools/check.sh
+
+demo:
+	@$(ROOT)/tools/demo.sh $(if $(filter command line,$(origin KVER)),$(KVER))
+
+lint:
+	@$(ROOT)/tools/lint.sh $(KVER)
+
+clean:
+	rm -rf $(ROOT)/build
+	@$(MAKE) -s -C $(ROOT)/selftests/unit clean

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * balance-slb: source-MAC load balancing for the bonding driver.
+ *
+ * Included from (our patched) net/bonding.h: it only declares what the
+ * bonding core needs to call into bond_slb.c and the fields appended to
+ * struct bonding and struct slave.
+ */
+#ifndef _NET_BOND_SLB_H
+#define _NET_BOND_SLB_H
+
+#include <linux/types.h>
+#include <linux/skbuff.h>
+#include <linux/netdevice.h>
+
+/* Upstream uses 0..6; 7 is free in every kernel we target. */
+#define BOND_MODE_SLB		7
+
+#define BOND_SLB_VERSION	"0.1.0+slb"
+
+struct bonding;
+struct slave;
+struct seq_file;
+
+/* Appended to struct bonding: options, valid whatever the current mode. */
+struct bond_slb_params {
+	u32 rebalance_interval;		/* ms, 0 = never */
+};
+
+/* Appended to struct slave. */
+struct slb_slave_info {
+	u64 moves_in;
+	u64 moves_out;
+};
+
+struct bond_slb;
+
+/* Hooks called from the bonding core (bond_main.c and friends). */
+void bond_slb_setup(struct bonding *bond);
+int bond_slb_open(struct bonding *bond);
+void bond_slb_close(struct bonding *bond);
+void bond_slb_slave_added(struct bonding *bond, struct slave *slave);
+void bond_slb_slave_removing(struct bonding *bond, struct slave *slave);
+void bond_slb_link_change(struct bonding *bond, struct slave *slave, char link);
+netdev_tx_t bond_slb_xmit(struct sk_buff *skb, struct net_device *bond_dev);
+struct slave *bond_slb_xmit_slave_get(struct bonding *bond,
+				      struct sk_buff *skb);
+void bond_slb_info_show(struct seq_file *seq, struct bonding *bond);
+void bond_slb_slave_info_show(struct seq_file *seq,
+			      const struct slave *slave);
+
+#endif /* _NET_BOND_SLB_H */

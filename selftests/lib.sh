@@ -1,0 +1,349 @@
+# shellcheck shell=bash
+# Helpers for the bonding VM selftests.  Every test starts with
+#
+#   source "$(dirname "$0")/../lib.sh"
+#
+# and ends with `end_test`.  Exit codes follow kselftest: 0 pass, 1 fail,
+# 4 skip.  Messages are printed bare ("FAIL: ..."); the VM harness prefixes
+# every line of test output with "# " in the KTAP stream.
+#
+# Topology (root netns plays the hypervisor "host"):
+#
+#   vm0..vmN-1 (netns, veth vmK, 02:00:00:00:00:<K+1>, 192.0.2.(10+K))
+#      |  vhK
+#   hbr0 (bridge in root netns) -- bond0 -- eth0..ethN-1
+#                                              |  veth
+#   netns sw:  br0 (learning bridge) -- swp0..swpN-1, swsrv
+#                                                        |  veth
+#   netns srv: srv0 192.0.2.1/24 2001:db8::1/64
+#
+# Infrastructure interfaces (ethN, bond, hbr0, vhK and everything in "sw")
+# get IPv6 disabled so that only VMs and the server emit traffic; this keeps
+# per-MAC counters on the switch deterministic.
+
+ksft_pass=0
+ksft_fail=1
+ksft_skip=4
+
+SRV_IP4=192.0.2.1
+SRV_IP6=2001:db8::1
+SRV_MAC=02:00:00:00:01:01
+
+SLB_NFAIL=0
+SLB_NPASS=0
+SLB_NPORTS=0    # eth/swp pairs made by topo_switch
+SLB_NS=()       # namespaces made by this test
+SLB_LINKS=()    # root-netns links made by this test
+SLB_PIDS=()     # background helpers to stop at exit
+declare -A SLB_CNT=() # "port/key" -> tc filter pref
+SLB_CNT_PREF=100
+
+# --- results -----------------------------------------------------------------------
+log() { echo "$*"; }
+pass() { SLB_NPASS=$((SLB_NPASS + 1)); echo "PASS: $*"; }
+fail() { SLB_NFAIL=$((SLB_NFAIL + 1)); echo "FAIL: $*"; }
+skip() { # skip REASON: the whole test is skipped (exit 4)
+	echo "SKIP: $*"
+	[ -n "${SLB_SKIP_FILE:-}" ] && echo "$*" >"$SLB_SKIP_FILE"
+	exit $ksft_skip
+}
+die() { fail "$*"; exit $ksft_fail; } # a setup step failed: stop the test
+end_test() {
+	echo "result: $SLB_NPASS checks passed, $SLB_NFAIL checks failed"
+	[ "$SLB_NFAIL" -eq 0 ] && exit $ksft_pass
+	exit $ksft_fail
+}
+
+# must CMD...: run a setup step; on failure the test fails right away
+must() {
+	local out rc
+	out=$("$@" 2>&1)
+	rc=$?
+	[ -n "$out" ] && echo "$out"
+	[ $rc -eq 0 ] || die "setup step failed (rc $rc): $*"
+}
+
+# check DESC CMD...: pass if CMD succeeds, fail otherwise (output shown on failure)
+check() {
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$desc"
+	else
+		[ -n "$out" ] && echo "$out"
+		fail "$desc"
+	fi
+}
+# check_fail DESC CMD...: pass if CMD fails
+check_fail() {
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		[ -n "$out" ] && echo "$out"
+		fail "$desc (unexpectedly succeeded)"
+	else
+		pass "$desc"
+	fi
+}
+# check_eq DESC ACTUAL EXPECTED
+check_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi
+}
+
+require_cmd() { local c; for c; do command -v "$c" >/dev/null || skip "$c not available"; done; }
+
+# wait_for [-t SECS] CMD...: poll CMD every 0.1 s until it succeeds (default 10 s)
+wait_for() {
+	local t=10 i
+	if [ "${1:-}" = -t ]; then t=$2; shift 2; fi
+	for ((i = 0; i < t * 10; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
+# bg_run CMD...: start a helper in the background, stopped by cleanup_all
+bg_run() { "$@" & SLB_PIDS+=($!); }
+
+# --- bonding module ----------------------------------------------------------------
+# load_bonding [params...]: (re)load bonding; no bond0 unless max_bonds= is given
+load_bonding() {
+	local p b has_max=0
+	for p; do [[ "$p" == max_bonds=* ]] && has_max=1; done
+	if [ -d /sys/module/bonding ]; then
+		for b in $(cat /sys/class/net/bonding_masters 2>/dev/null); do
+			ip link del "$b" 2>/dev/null
+		done
+		must modprobe -r bonding
+	fi
+	[ $has_max -eq 1 ] || set -- max_bonds=0 "$@"
+	must modprobe bonding "$@"
+	log "bonding: $(modinfo -F filename bonding) $(modinfo -F version bonding 2>/dev/null)"
+}
+
+# bond_mode_supported MODE: can the loaded bonding switch a bond to MODE?
+bond_mode_supported() {
+	local b=slbprobe ok=1
+	ip link add $b type bond 2>/dev/null || return 1
+	echo "$1" >/sys/class/net/$b/bonding/mode 2>/dev/null && ok=0
+	ip link del $b 2>/dev/null
+	return $ok
+}
+
+# --- namespaces and links ----------------------------------------------------------
+ns_add() { must ip netns add "$1"; SLB_NS+=("$1"); ip -n "$1" link set lo up; }
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# quiet_if IF...: no IPv6 (so no RS/DAD/MLD) on root-netns infrastructure links
+quiet_if() {
+	local i
+	for i; do echo 1 >"/proc/sys/net/ipv6/conf/$i/disable_ipv6" 2>/dev/null; done
+}
+
+vm_mac() { printf '02:00:00:00:00:%02x' $(($1 + 1)); }
+vm_ip4() { echo "192.0.2.$((10 + $1))"; }
+vm_ip6() { echo "2001:db8::$((10 + $1))"; }
+
+# topo_switch N: netns "sw" with learning bridge br0, host links eth0..ethN-1
+# cabled to swp0..swpN-1, and netns "srv" (srv0) cabled to swsrv
+topo_switch() {
+	local n=$1 i
+	SLB_NPORTS=$n
+	ns_add sw
+	# everything later created in sw inherits "no IPv6"
+	must ip netns exec sw sh -c 'echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6; echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6'
+	must ip -n sw link add br0 type bridge
+	must ip -n sw link set br0 up
+	for ((i = 0; i < n; i++)); do
+		must ip link add "eth$i" type veth peer name "swp$i" netns sw
+		SLB_LINKS+=("eth$i")
+		quiet_if "eth$i"
+		must ip -n sw link set "swp$i" master br0
+		must ip -n sw link set "swp$i" up
+	done
+	ns_add srv
+	must ip -n srv link add srv0 address $SRV_MAC type veth peer name swsrv netns sw
+	must ip -n sw link set swsrv master br0
+	must ip -n sw link set swsrv up
+	must ip -n srv addr add $SRV_IP4/24 dev srv0
+	must ip -n srv addr add $SRV_IP6/64 dev srv0 nodad
+	must ip -n srv link set srv0 up
+}
+
+# topo_bond NAME MODE [ip-link bond options...]: bond over eth0..ethN-1, up.
+# Modes iproute2 does not know (balance-slb, 7) are set through sysfs.
+topo_bond() {
+	local name=$1 mode=$2 i
+	shift 2
+	case "$mode" in
+	balance-rr|active-backup|balance-xor|broadcast|802.3ad|balance-tlb|balance-alb|[0-6])
+		must ip link add "$name" type bond mode "$mode" "$@"
+		SLB_LINKS+=("$name")
+		;;
+	*)
+		must ip link add "$name" type bond
+		SLB_LINKS+=("$name")
+		# only possible while the bond is down and has no slaves
+		echo "$mode" >"/sys/class/net/$name/bonding/mode" ||
+			die "bonding rejected mode $mode"
+		[ $# -eq 0 ] || must ip link set "$name" type bond "$@"
+		;;
+	esac
+	quiet_if "$name"
+	for ((i = 0; i < SLB_NPORTS; i++)); do
+		must ip link set "eth$i" master "$name"
+	done
+	must ip link set "$name" up
+}
+
+# vm_add K [BRIDGE]: netns vmK with link vmK, peer vhK on BRIDGE (default hbr0)
+vm_add() {
+	local k=$1 br=${2:-hbr0} vm=vm$1
+	ns_add "$vm"
+	must ip link add "vh$k" type veth peer name "$vm" netns "$vm"
+	SLB_LINKS+=("vh$k")
+	quiet_if "vh$k"
+	must ip -n "$vm" link set "$vm" address "$(vm_mac "$k")"
+	must ip -n "$vm" addr add "$(vm_ip4 "$k")/24" dev "$vm"
+	must ip -n "$vm" addr add "$(vm_ip6 "$k")/64" dev "$vm" nodad
+	must ip -n "$vm" link set "$vm" up
+	must ip link set "vh$k" master "$br"
+	must ip link set "vh$k" up
+}
+
+# topo_vms N [BRIDGE] [BOND]: host bridge (hbr0) with BOND (bond0) as a port
+# and N VMs vm0..vmN-1 on it
+topo_vms() {
+	local n=$1 br=${2:-hbr0} bond=${3:-bond0} k
+	must ip link add "$br" type bridge
+	SLB_LINKS+=("$br")
+	quiet_if "$br"
+	must ip link set "$bond" master "$br"
+	must ip link set "$br" up
+	for ((k = 0; k < n; k++)); do vm_add "$k" "$br"; done
+}
+
+# switch_vlan VID: make sw/br0 VLAN-aware, swpN trunk VID (tagged), swsrv
+# access port (pvid, untagged) in VID
+switch_vlan() {
+	local vid=$1 i
+	must ip -n sw link set br0 type bridge vlan_filtering 1
+	for ((i = 0; i < SLB_NPORTS; i++)); do
+		must bridge -n sw vlan add dev "swp$i" vid "$vid"
+		must bridge -n sw vlan del dev "swp$i" vid 1
+	done
+	must bridge -n sw vlan add dev swsrv vid "$vid" pvid untagged
+	must bridge -n sw vlan del dev swsrv vid 1
+}
+
+# topo_vms_vlan N VID [BRIDGE] [BOND]: like topo_vms, but the host bridge is
+# VLAN-aware: VM ports are access ports in VID, the bond carries VID tagged;
+# the switch is set up the same way (switch_vlan)
+topo_vms_vlan() {
+	local n=$1 vid=$2 br=${3:-hbr0} bond=${4:-bond0} k
+	topo_vms "$n" "$br" "$bond"
+	must ip link set "$br" type bridge vlan_filtering 1
+	for ((k = 0; k < n; k++)); do
+		must bridge vlan add dev "vh$k" vid "$vid" pvid untagged
+		must bridge vlan del dev "vh$k" vid 1
+	done
+	must bridge vlan add dev "$bond" vid "$vid"
+	must bridge vlan del dev "$bond" vid 1
+	switch_vlan "$vid"
+}
+
+# topo_bond_vlan BOND VID [ADDR/PREFIX...]: BOND.VID sub-interface, up.
+# Pair it with switch_vlan VID so the switch trunks the VLAN.
+topo_bond_vlan() {
+	local bond=$1 vid=$2 a
+	shift 2
+	must ip link add link "$bond" name "$bond.$vid" type vlan id "$vid"
+	SLB_LINKS+=("$bond.$vid")
+	for a; do
+		case "$a" in
+		*:*) must ip addr add "$a" dev "$bond.$vid" nodad ;;
+		*) must ip addr add "$a" dev "$bond.$vid" ;;
+		esac
+	done
+	must ip link set "$bond.$vid" up
+}
+
+# --- per-port counters on the switch -----------------------------------------------
+# port_count_init [PORT...]: clsact on the switch ports (default swp0..swpN-1)
+port_count_init() {
+	local p i ports=("$@")
+	if [ ${#ports[@]} -eq 0 ]; then
+		for ((i = 0; i < SLB_NPORTS; i++)); do ports+=("swp$i"); done
+	fi
+	for p in "${ports[@]}"; do
+		tc -n sw qdisc show dev "$p" | grep -q clsact ||
+			must tc -n sw qdisc add dev "$p" clsact
+	done
+}
+
+# count_flower PORT KEY FLOWER-MATCH...: count ingress packets on switch PORT
+# (i.e. sent by the host into that port) that match, under the name KEY.
+# The action is "continue", so rules never hide each other.
+count_flower() {
+	local port=$1 key=$2 pref
+	shift 2
+	tc -n sw qdisc show dev "$port" | grep -q clsact || must tc -n sw qdisc add dev "$port" clsact
+	pref=$SLB_CNT_PREF
+	SLB_CNT_PREF=$((SLB_CNT_PREF + 1))
+	must tc -n sw filter add dev "$port" ingress pref "$pref" protocol all \
+		flower skip_hw "$@" action continue
+	SLB_CNT[$port/$key]=$pref
+}
+# flower_count PORT KEY: packets counted so far (0 if none)
+flower_count() {
+	local pref=${SLB_CNT[$1/$2]:-}
+	[ -n "$pref" ] || { echo "no counter $2 on $1" >&2; echo 0; return 1; }
+	tc -n sw -s filter show dev "$1" ingress pref "$pref" |
+		awk '/Sent [0-9]+ bytes [0-9]+ pkt/ { print $4; found = 1; exit } END { if (!found) print 0 }'
+}
+count_mac() { count_flower "$1" "mac-$2" src_mac "$2"; }
+mac_count() { flower_count "$1" "mac-$2"; }
+
+# count_mac_all MAC...: count each MAC on every switch port swp0..swpN-1
+count_mac_all() {
+	local m i
+	for m; do for ((i = 0; i < SLB_NPORTS; i++)); do count_mac "swp$i" "$m"; done; done
+}
+# mac_ports MAC: the switch ports (swpN) on which MAC was seen, space separated
+mac_ports() {
+	local i c out=()
+	for ((i = 0; i < SLB_NPORTS; i++)); do
+		c=$(mac_count "swp$i" "$1")
+		[ "${c:-0}" -gt 0 ] && out+=("swp$i")
+	done
+	echo "${out[*]}"
+}
+
+# --- traffic -----------------------------------------------------------------------
+# ns_ping NS ADDR [COUNT]: ping from a namespace; output shown only on failure
+ns_ping() {
+	local out
+	if out=$(ip netns exec "$1" ping -n -q -c "${3:-3}" -i 0.2 -W 2 "$2" 2>&1); then
+		return 0
+	fi
+	echo "$out"
+	return 1
+}
+
+# --- cleanup -----------------------------------------------------------------------
+# cleanup_all: stop helpers, delete what this test created. Unloads nothing.
+cleanup_all() {
+	local rc=$? i
+	for i in "${SLB_PIDS[@]}"; do kill "$i" 2>/dev/null; done
+	for i in "${SLB_PIDS[@]}"; do wait "$i" 2>/dev/null; done
+	# links first: deleting one end of a veth takes its peer in the netns along
+	for ((i = ${#SLB_LINKS[@]} - 1; i >= 0; i--)); do
+		[ -e "/sys/class/net/${SLB_LINKS[i]}" ] && ip link del "${SLB_LINKS[i]}" 2>/dev/null
+	done
+	for ((i = ${#SLB_NS[@]} - 1; i >= 0; i--)); do
+		ip netns del "${SLB_NS[i]}" 2>/dev/null
+	done
+	exit $rc
+}
+trap cleanup_all EXIT
