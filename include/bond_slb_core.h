@@ -6,16 +6,8 @@
 #ifndef _BOND_SLB_CORE_H
 #define _BOND_SLB_CORE_H
 
-#ifdef __KERNEL__
+/* in userspace, selftests/unit/shim/linux/types.h stands in */
 #include <linux/types.h>
-#else
-#include <stdint.h>
-#include <stdbool.h>
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-#endif
 
 #define SLB_BUCKETS	256
 

@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# make check: install dependencies, build bonding.ko for the newest Debian
+# 6.1 and 6.12 kernels, run the unit tests, the style checks and the VM
+# selftests on both kernels.  Ends with "N passed, N failed[, N skipped]".
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+SERIES=${SLB_SERIES:-"6.1 6.12"}
+LOGDIR=$ROOT/build/check
+mkdir -p "$LOGDIR"
+passed=0 failed=0 skipped=0
+failures=()
+
+result() {	# ok|fail|skip name
+	case $1 in
+	ok) passed=$((passed + 1)); echo "ok - $2" ;;
+	skip) skipped=$((skipped + 1)); echo "ok - $2 # SKIP" ;;
+	*) failed=$((failed + 1)); failures+=("$2"); echo "not ok - $2" ;;
+	esac
+}
+
+# Count a KTAP stream's results (lines "ok N name" / "not ok N name").
+count_ktap() {	# prefix file
+	local line name
+	while IFS= read -r line; do
+		if [[ $line =~ ^not\ ok\ [0-9]+\ (.*)$ ]]; then
+			result fail "$1${BASH_REMATCH[1]}"
+		elif [[ $line =~ ^ok\ [0-9]+\ (.*)\ \#\ SKIP ]]; then
+			result skip "$1${BASH_REMATCH[1]}"
+		elif [[ $line =~ ^ok\ [0-9]+\ (.*)$ ]]; then
+			result ok "$1${BASH_REMATCH[1]}"
+		fi
+	done <"$2"
+}
+
+finish() {
+	((${#failures[@]})) && printf 'failed: %s\n' "${failures[@]}"
+	echo "$passed passed, $failed failed, $skipped skipped"
+	((failed == 0))
+	exit
+}
+
+echo "== dependencies"
+if ! tools/deps.sh; then
+	result fail deps
+	finish
+fi
+
+echo "== unit tests"
+if make -s unit >"$LOGDIR/unit.log" 2>&1; then :; fi
+cat "$LOGDIR/unit.log" | grep -v '^ok\|^TAP' || true
+grep -q '^unit: ' "$LOGDIR/unit.log" || result fail "unit tests (did not run)"
+count_ktap "unit: " "$LOGDIR/unit.log"
+
+for s in $SERIES; do
+	echo "== kernel series $s"
+	if ! kver=$(tools/kernel.sh latest "$s"); then
+		result fail "find newest $s kernel"
+		continue
+	fi
+	log=$LOGDIR/build-$kver.log
+	if make -s module KVER="$kver" >"$log" 2>&1; then
+		result ok "build $kver"
+	else
+		tail -30 "$log"
+		result fail "build $kver"
+		continue
+	fi
+	if tools/lint.sh "$kver" >"$LOGDIR/lint-$kver.log" 2>&1; then
+		result ok "checkpatch+sparse $kver"
+	else
+		tail -40 "$LOGDIR/lint-$kver.log"
+		result fail "checkpatch+sparse $kver"
+	fi
+	if ! img=$(tools/kernel.sh image "$kver"); then
+		result fail "fetch image $kver"
+		continue
+	fi
+	out=$ROOT/build/$kver/vm
+	tools/vm/run.sh --kver "$kver" --image-root "$img" \
+		--module "build/$kver/bonding.ko" --tests "$ROOT/selftests" \
+		--out "$out" >"$LOGDIR/vm-$kver.ktap" 2>"$LOGDIR/vm-$kver.err"
+	grep -v '^ok ' "$LOGDIR/vm-$kver.ktap" | grep -v '^# ' || true
+	if ! grep -q '^1\.\.' "$LOGDIR/vm-$kver.ktap"; then
+		tail -20 "$LOGDIR/vm-$kver.err"
+		result fail "vm $kver (no results)"
+	fi
+	count_ktap "$kver: " "$LOGDIR/vm-$kver.ktap"
+done
+
+finish

@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Install what building and testing need, on Debian 12: only what is
+# missing, so a second run is fast and changes nothing.
+set -euo pipefail
+
+PKGS=(make gcc gcc-12 libc6-dev patch xz-utils cpio gzip kmod dwarves
+      libelf1 libssl3 zlib1g apt-utils
+      qemu-system-x86 busybox-static bash iproute2 ethtool tcpdump
+      iputils-ping procps sparse perl)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+
+SUDO=
+[[ $(id -u) -eq 0 ]] || SUDO=sudo
+# the kernel packages are looked up in the index even when nothing is missing
+if [[ -z ${SLB_NO_APT_UPDATE:-} ]]; then
+	$SUDO apt-get update -q >/dev/null || { echo "deps: apt-get update failed" >&2; exit 1; }
+fi
+if ((${#missing[@]})); then
+	echo "deps: installing ${missing[*]}"
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends "${missing[@]}" >/dev/null ||
+		{ echo "deps: apt-get install ${missing[*]} failed" >&2; exit 1; }
+fi
