@@ -2,49 +2,792 @@
 /*
  * balance-slb: source-MAC load balancing for the bonding driver.
  *
- * Every transmitted frame is placed by its source MAC and VLAN, so one VM
- * always leaves through one slave and the switch learns it on one port;
- * no MAC is rewritten and the switch needs no configuration.
+ * Every transmitted frame is placed by its source MAC and VLAN into one of
+ * 256 buckets; a bucket belongs to one slave, so one VM always leaves
+ * through one link and the switch learns it on one port.  No MAC is
+ * rewritten and the switch needs no configuration.  A periodic work item
+ * measures each bucket's load and moves buckets from the busiest to the
+ * least utilised slave; every MAC of a moved bucket is announced on its new
+ * slave so the switch follows at once.  On receive, broadcast/multicast is
+ * accepted on one slave only and frames of our own VMs looped back by the
+ * switch are dropped.
+ *
+ * Locking: the transmit and receive paths are lockless (RCU; per-CPU
+ * counters).  Control paths (work item, slave and link events, options)
+ * serialise on slb->lock, taken after RTNL when RTNL is held.
  */
 
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/netdevice.h>
 #include <linux/etherdevice.h>
+#include <linux/ethtool.h>
+#include <linux/if_arp.h>
 #include <linux/if_vlan.h>
 #include <linux/rtnetlink.h>
 #include <linux/seq_file.h>
 #include <linux/siphash.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/debugfs.h>
+#include <net/arp.h>
 #include <net/bonding.h>
+#include <net/bond_options.h>
 #include <net/bond_slb.h>
 
 #include "bond_slb_core.h"
 
 MODULE_VERSION(BOND_SLB_VERSION);
 
+#define SLB_SAMPLE_MS		1000	/* load measurement period */
+#define SLB_MIN_INTERVAL_MS	100	/* shortest non-zero interval */
+#define SLB_MAX_INTERVAL_MS	86400000 /* one day */
+#define SLB_DEFAULT_INTERVAL_MS	10000
+#define SLB_COOLDOWN_MS		30000	/* a moved bucket stays put */
+#define SLB_FAILBACK_MS		10000	/* rebalance window after a slave joins */
+#define SLB_MAC_SLOTS		4096	/* known MACs per bond, bounded */
+#define SLB_MAC_PROBES		8
+#define SLB_MAC_AGE_MS		300000	/* like a bridge FDB's ageing */
+#define SLB_GARP_LOCK_MS	5000	/* our own announcement, not a migration */
+#define SLB_ANNOUNCE_BURST	1024	/* announcements per second, at most */
+#define SLB_KEY_BUSY		(~0ULL)	/* slot being filled; never a real key */
+
+struct slb_mac {
+	u64 key;			/* slb_mac_vlan_key(); 0 = free */
+	unsigned long seen;		/* jiffies of the last frame sent */
+	unsigned long announced;	/* jiffies of our last announcement */
+	__be32 ip;			/* from its own ARP frames, or 0 */
+	u16 bucket;
+};
+
+struct slb_bucket {
+	struct slave __rcu *slave;
+	u64 load;			/* bytes/s, EWMA */
+	u64 bytes_seen;			/* counter sum at the last sample */
+	unsigned long moved;		/* jiffies of the last move */
+	bool moved_ever;
+};
+
+struct slb_pcpu {
+	u64 bytes[SLB_BUCKETS];
+	u64 looped;
+	u64 mcast_dropped;
+	u64 noslave;
+	u64 mac_full;
+};
+
 struct bond_slb {
 	struct bonding *bond;
-	/* per-bond random key: a guest cannot pick colliding MACs */
-	siphash_key_t key;
-	struct rcu_head rcu;
+	siphash_key_t key;	/* per-bond: a guest cannot aim at a bucket */
+	struct slb_bucket bucket[SLB_BUCKETS];
+	struct slb_pcpu __percpu *pcpu;
+	struct slb_mac *macs;
+	struct slave __rcu *rx_slave;
+	struct delayed_work work;
+	struct mutex lock;		/* control path, see top of file */
+	/* buckets whose MACs still have to be announced */
+	unsigned long announce_pending[BITS_TO_LONGS(SLB_BUCKETS)];
+	unsigned long last_sample;
+	unsigned long last_rebalance;
+	unsigned long failback_until;
+	unsigned long tokens_at;
+	unsigned int tokens;
+	u64 moves;
+	u64 announces;
+	u64 migrations;		/* VMs seen announced from the switch side */
+	/* scratch for decisions, under lock */
+	struct slb_core core;
+	struct slb_move plan[SLB_BUCKETS];
+	struct slave *slaves[SLB_MAX_SLAVES];
+	unsigned int nslaves;
 };
+
+/* ------------------------------------------------------------------ */
+/* module parameter                                                    */
+
+static int slb_interval_param_set(const char *val,
+				  const struct kernel_param *kp)
+{
+	unsigned int v;
+	int err;
+
+	err = kstrtouint(val, 0, &v);
+	if (err)
+		return err;
+	if (v && (v < SLB_MIN_INTERVAL_MS || v > SLB_MAX_INTERVAL_MS))
+		return -ERANGE;
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops slb_interval_param_ops = {
+	.set = slb_interval_param_set,
+	.get = param_get_uint,
+};
+
+static unsigned int slb_rebalance_interval = SLB_DEFAULT_INTERVAL_MS;
+module_param_cb(slb_rebalance_interval, &slb_interval_param_ops,
+		&slb_rebalance_interval, 0444);
+MODULE_PARM_DESC(slb_rebalance_interval,
+		 "balance-slb: ms between rebalancing runs, 0 = never, 100..86400000 (default 10000)");
+
+/* ------------------------------------------------------------------ */
+/* helpers                                                             */
+
+static u64 slb_pcpu_sum(struct bond_slb *slb, size_t off)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *(u64 *)((char *)per_cpu_ptr(slb->pcpu, cpu) + off);
+	return sum;
+}
+
+#define SLB_PCPU_SUM(slb, field) \
+	slb_pcpu_sum(slb, offsetof(struct slb_pcpu, field))
+
+static u64 slb_hash(const struct bond_slb *slb, u64 key)
+{
+	return siphash_1u64(key, &slb->key);
+}
+
+static u32 slb_speed(const struct slave *slave)
+{
+	return slave->speed > 0 && slave->speed != SPEED_UNKNOWN ?
+		slave->speed : 0;
+}
+
+static bool slb_usable(const struct slave *slave)
+{
+	return slave && !READ_ONCE(slave->slb.leaving) &&
+		bond_slave_can_tx((struct slave *)slave);
+}
+
+static bool slb_mac_fresh(const struct slb_mac *m, unsigned long now)
+{
+	u64 key = READ_ONCE(m->key);
+
+	return key && key != SLB_KEY_BUSY &&
+		time_before(now, READ_ONCE(m->seen) +
+			    msecs_to_jiffies(SLB_MAC_AGE_MS));
+}
+
+static struct slb_mac *slb_mac_find(struct bond_slb *slb, u64 key, u64 h)
+{
+	unsigned int i, start = (h >> 8) & (SLB_MAC_SLOTS - 1);
+
+	for (i = 0; i < SLB_MAC_PROBES; i++) {
+		struct slb_mac *m = &slb->macs[(start + i) & (SLB_MAC_SLOTS - 1)];
+
+		if (READ_ONCE(m->key) == key)
+			return m;
+	}
+	return NULL;
+}
+
+/* The frame's placement key: source MAC and VLAN ID (0 untagged). */
+static bool slb_frame_key(const struct sk_buff *skb, u64 *key, u16 *vid,
+			  __be16 *proto, unsigned int *l3off)
+{
+	struct vlan_ethhdr _veth;
+	const struct vlan_ethhdr *veth;
+
+	veth = skb_header_pointer(skb, 0, VLAN_ETH_HLEN, &_veth);
+	if (!veth) {
+		veth = skb_header_pointer(skb, 0, ETH_HLEN, &_veth);
+		if (!veth)
+			return false;
+	}
+	*proto = veth->h_vlan_proto;
+	*l3off = ETH_HLEN;
+	*vid = 0;
+	if (skb_vlan_tag_present(skb)) {
+		*vid = skb_vlan_tag_get_id(skb);
+	} else if (eth_type_vlan(veth->h_vlan_proto) &&
+		   skb->len >= VLAN_ETH_HLEN) {
+		*vid = ntohs(veth->h_vlan_TCI) & VLAN_VID_MASK;
+		*proto = veth->h_vlan_encapsulated_proto;
+		*l3off = VLAN_ETH_HLEN;
+	}
+	*key = slb_mac_vlan_key(veth->h_source, *vid);
+	return true;
+}
+
+/* The IPv4 address a MAC claims in its own ARP frame, or 0. */
+static __be32 slb_arp_sender_ip(const struct sk_buff *skb, unsigned int off,
+				const u8 *mac)
+{
+	struct {
+		struct arphdr hdr;
+		u8 sha[ETH_ALEN];
+		__be32 sip;
+	} __packed _arp, *arp;
+
+	arp = skb_header_pointer(skb, off, sizeof(_arp), &_arp);
+	if (!arp || arp->hdr.ar_hrd != htons(ARPHRD_ETHER) ||
+	    arp->hdr.ar_pro != htons(ETH_P_IP) || arp->hdr.ar_hln != ETH_ALEN ||
+	    arp->hdr.ar_pln != 4 || !ether_addr_equal(arp->sha, mac))
+		return 0;
+	return arp->sip;
+}
+
+/* ------------------------------------------------------------------ */
+/* transmit                                                            */
+
+/*
+ * Remember a source MAC for announcements and the loop filter.  Writes
+ * only when the MAC is new or its entry is a second old, so steady traffic
+ * keeps the table's cache lines shared; a lost race merely delays learning
+ * to the next frame.
+ */
+static void slb_learn(struct bond_slb *slb, const struct sk_buff *skb,
+		      u64 key, u64 h, unsigned int b, __be16 proto,
+		      unsigned int l3off)
+{
+	unsigned int i, start = (h >> 8) & (SLB_MAC_SLOTS - 1);
+	unsigned long now = jiffies;
+	struct slb_mac *free = NULL;
+	u64 old = 0;
+
+	for (i = 0; i < SLB_MAC_PROBES; i++) {
+		struct slb_mac *m = &slb->macs[(start + i) & (SLB_MAC_SLOTS - 1)];
+		u64 k = READ_ONCE(m->key);
+
+		if (k == key) {
+			if (time_after(now, READ_ONCE(m->seen) + HZ))
+				WRITE_ONCE(m->seen, now);
+			if (unlikely(proto == htons(ETH_P_ARP))) {
+				__be32 ip = slb_arp_sender_ip(skb, l3off,
+							      eth_hdr(skb)->h_source);
+				if (ip && ip != READ_ONCE(m->ip))
+					WRITE_ONCE(m->ip, ip);
+			}
+			return;
+		}
+		if (!free && k != SLB_KEY_BUSY && (!k || !slb_mac_fresh(m, now))) {
+			free = m;
+			old = k;
+		}
+	}
+	if (!free) {
+		this_cpu_inc(slb->pcpu->mac_full);
+		return;
+	}
+	/* claim the slot; whoever loses the race learns on a later frame */
+	if (cmpxchg64(&free->key, old, SLB_KEY_BUSY) != old)
+		return;
+	WRITE_ONCE(free->seen, now);
+	WRITE_ONCE(free->announced, now - msecs_to_jiffies(SLB_GARP_LOCK_MS) - 1);
+	WRITE_ONCE(free->ip, proto == htons(ETH_P_ARP) ?
+		   slb_arp_sender_ip(skb, l3off, eth_hdr(skb)->h_source) : 0);
+	WRITE_ONCE(free->bucket, b);
+	smp_wmb();	/* fields before the key that publishes them */
+	WRITE_ONCE(free->key, key);
+}
+
+/*
+ * A bucket without a usable slave takes the least utilised one.  Rare (new
+ * bucket, or its slave just failed), so it may walk the slaves; cmpxchg
+ * makes concurrent CPUs agree.  Mirrors slb_least_utilised().
+ */
+static struct slave *slb_assign(struct bonding *bond, struct bond_slb *slb,
+				unsigned int b, struct slave *old)
+{
+	struct slave *best = NULL, *slave, *cur;
+	struct bond_up_slave *usable;
+	u64 best_util = 0;
+	unsigned int i, n;
+
+	usable = rcu_dereference(bond->usable_slaves);
+	n = usable ? READ_ONCE(usable->count) : 0;
+	for (i = 0; i < n; i++) {
+		u64 u;
+
+		slave = usable->arr[i];
+		if (!slb_usable(slave))
+			continue;
+		u = READ_ONCE(slave->slb.util);
+		if (!best || u < best_util ||
+		    (u == best_util && atomic_read(&slave->slb.nbuckets) <
+				       atomic_read(&best->slb.nbuckets))) {
+			best = slave;
+			best_util = u;
+		}
+	}
+	if (!best)
+		return NULL;
+	cur = unrcu_pointer(cmpxchg(&slb->bucket[b].slave, RCU_INITIALIZER(old),
+				    RCU_INITIALIZER(best)));
+	if (cur != old)
+		return slb_usable(cur) ? cur : NULL;
+	atomic_inc(&best->slb.nbuckets);
+	if (old) {
+		/* its slave failed under us: tell the switch, from the work */
+		atomic_dec(&old->slb.nbuckets);
+		set_bit(b, slb->announce_pending);
+		mod_delayed_work(bond->wq, &slb->work, 0);
+	}
+	return best;
+}
+
+static struct slave *slb_tx_slave(struct bonding *bond, struct bond_slb *slb,
+				  const struct sk_buff *skb, bool learn)
+{
+	unsigned int l3off, b;
+	struct slave *slave;
+	__be16 proto;
+	u64 key, h;
+	u16 vid;
+
+	if (!slb_frame_key(skb, &key, &vid, &proto, &l3off))
+		return NULL;
+	h = slb_hash(slb, key);
+	b = h & (SLB_BUCKETS - 1);
+	slave = rcu_dereference(slb->bucket[b].slave);
+	if (unlikely(!slb_usable(slave)))
+		slave = slb_assign(bond, slb, b, slave);
+	if (learn && slave) {
+		this_cpu_add(slb->pcpu->bytes[b], skb->len);
+		slb_learn(slb, skb, key, h, b, proto, l3off);
+	}
+	return slave;
+}
+
+/* ndo_get_xmit_slave: which slave would carry this skb (no accounting). */
+struct slave *bond_slb_xmit_slave_get(struct bonding *bond,
+				      struct sk_buff *skb)
+{
+	struct bond_slb *slb = rcu_dereference(bond->slb);
+
+	return slb ? slb_tx_slave(bond, slb, skb, false) : NULL;
+}
+
+netdev_tx_t bond_slb_xmit(struct sk_buff *skb, struct net_device *bond_dev)
+{
+	struct bonding *bond = netdev_priv(bond_dev);
+	struct bond_slb *slb = rcu_dereference(bond->slb);
+	struct slave *slave = NULL;
+
+	if (likely(slb)) {
+		slave = slb_tx_slave(bond, slb, skb, true);
+		if (unlikely(!slave))
+			this_cpu_inc(slb->pcpu->noslave);
+	}
+	if (likely(slave))
+		return bond_dev_queue_xmit(bond, skb, slave->dev);
+	return bond_tx_drop(bond_dev, skb);
+}
+
+/* ------------------------------------------------------------------ */
+/* announcements                                                       */
+
+/*
+ * Tell the switch that MAC now lives behind 'slave': a gratuitous ARP
+ * when its IPv4 address is known (also refreshes peers' ARP caches),
+ * otherwise a RARP, as a learning frame that nothing answers.
+ */
+static bool slb_announce_mac(struct slave *slave, u64 key, __be32 ip)
+{
+	u16 vid = (key >> 48) & VLAN_VID_MASK;
+	struct sk_buff *skb;
+	u8 mac[ETH_ALEN];
+	int i;
+
+	for (i = 0; i < ETH_ALEN; i++)
+		mac[i] = key >> (8 * (ETH_ALEN - 1 - i));
+	if (ip)
+		skb = arp_create(ARPOP_REQUEST, ETH_P_ARP, ip, slave->dev, ip,
+				 NULL, mac, NULL);
+	else
+		skb = arp_create(ARPOP_RREQUEST, ETH_P_RARP, 0, slave->dev, 0,
+				 NULL, mac, mac);
+	if (!skb)
+		return false;
+	if (vid)
+		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q), vid);
+	skb->priority = TC_PRIO_CONTROL;
+	dev_queue_xmit(skb);
+	return true;
+}
+
+/* Announce the MACs of the pending buckets on their current slaves. */
+static void slb_announce_pending(struct bond_slb *slb)
+{
+	unsigned long now = jiffies;
+	unsigned int i;
+
+	/* token bucket: SLB_ANNOUNCE_BURST per second */
+	if (time_after(now, slb->tokens_at + HZ)) {
+		slb->tokens = SLB_ANNOUNCE_BURST;
+		slb->tokens_at = now;
+	}
+	if (bitmap_empty(slb->announce_pending, SLB_BUCKETS))
+		return;
+	rcu_read_lock();
+	for (i = 0; i < SLB_MAC_SLOTS && slb->tokens; i++) {
+		struct slb_mac *m = &slb->macs[i];
+		unsigned int b = READ_ONCE(m->bucket);
+		struct slave *slave;
+
+		if (!slb_mac_fresh(m, now) || !test_bit(b, slb->announce_pending))
+			continue;
+		slave = rcu_dereference(slb->bucket[b].slave);
+		if (!slb_usable(slave))
+			continue;
+		if (slb_announce_mac(slave, READ_ONCE(m->key), READ_ONCE(m->ip))) {
+			WRITE_ONCE(m->announced, now);
+			slb->announces++;
+			slb->tokens--;
+		}
+	}
+	rcu_read_unlock();
+	if (i == SLB_MAC_SLOTS)
+		bitmap_zero(slb->announce_pending, SLB_BUCKETS);
+}
+
+/* ------------------------------------------------------------------ */
+/* control path: state snapshot, moves                                 */
+
+/* Fill slb->core from the live bucket pointers.  Under slb->lock. */
+static void slb_snapshot(struct bond_slb *slb, unsigned long now)
+{
+	struct slb_core *c = &slb->core;
+	unsigned int i, j;
+
+	c->nslaves = slb->nslaves;
+	c->cooldown_ms = SLB_COOLDOWN_MS;
+	for (i = 0; i < slb->nslaves; i++) {
+		c->slave[i].speed_mbps = slb_speed(slb->slaves[i]);
+		c->slave[i].usable = slb_usable(slb->slaves[i]);
+	}
+	for (i = 0; i < SLB_BUCKETS; i++) {
+		struct slave *s = rcu_dereference_protected(slb->bucket[i].slave,
+							    lockdep_is_held(&slb->lock));
+		struct slb_core_bucket *cb = &c->bucket[i];
+
+		cb->slave = SLB_NO_SLAVE;
+		for (j = 0; s && j < slb->nslaves; j++)
+			if (slb->slaves[j] == s)
+				cb->slave = j;
+		cb->load = slb->bucket[i].load;
+		cb->moved_ever = slb->bucket[i].moved_ever;
+		cb->last_move_ms = cb->moved_ever ?
+			jiffies_to_msecs(now - slb->bucket[i].moved) : 0;
+	}
+}
+
+/*
+ * Carry out moves planned on slb->core: point the buckets at their new
+ * slaves and announce their MACs there.  Under slb->lock.
+ */
+static void slb_apply(struct bond_slb *slb, int n, bool stamp)
+{
+	unsigned long now = jiffies;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const struct slb_move *mv = &slb->plan[i];
+		struct slb_bucket *bk = &slb->bucket[mv->bucket];
+		struct slave *to = slb->slaves[mv->to];
+		struct slave *from = mv->from < slb->nslaves ?
+			slb->slaves[mv->from] : NULL;
+
+		rcu_assign_pointer(bk->slave, to);
+		if (stamp) {
+			bk->moved = now;
+			bk->moved_ever = true;
+		}
+		atomic_inc(&to->slb.nbuckets);
+		to->slb.moves_in++;
+		if (from) {
+			atomic_dec(&from->slb.nbuckets);
+			from->slb.moves_out++;
+		}
+		slb->moves++;
+		set_bit(mv->bucket, slb->announce_pending);
+	}
+	if (n)
+		slb_announce_pending(slb);
+}
+
+/*
+ * The core works on absolute ms; we give it "now" as a large constant and
+ * last moves as now - age, which keeps every value positive.
+ */
+#define SLB_CORE_NOW	BIT_ULL(40)
+
+static void slb_core_times(struct bond_slb *slb)
+{
+	unsigned int i;
+
+	for (i = 0; i < SLB_BUCKETS; i++) {
+		struct slb_core_bucket *cb = &slb->core.bucket[i];
+
+		cb->last_move_ms = SLB_CORE_NOW - cb->last_move_ms;
+	}
+}
+
+static void slb_rebalance_now(struct bond_slb *slb, int max_moves)
+{
+	int n;
+
+	slb_snapshot(slb, jiffies);
+	slb_core_times(slb);
+	n = slb_rebalance(&slb->core, SLB_CORE_NOW, slb->plan, max_moves);
+	slb_apply(slb, n, true);
+}
+
+/* Move every bucket of 'slave' to survivors and announce. */
+static void slb_evacuate_slave(struct bond_slb *slb, struct slave *slave)
+{
+	unsigned int i, idx;
+	int n;
+
+	for (idx = 0; idx < slb->nslaves; idx++)
+		if (slb->slaves[idx] == slave)
+			break;
+	if (idx == slb->nslaves)
+		return;
+	slb_snapshot(slb, jiffies);
+	slb_core_times(slb);
+	slb->core.slave[idx].usable = false;
+	n = slb_evacuate(&slb->core, idx, SLB_CORE_NOW, slb->plan, SLB_BUCKETS);
+	/* failover moves are forced: they do not start a cooldown */
+	slb_apply(slb, n, false);
+	/* no survivor: leave nothing pointing at the slave */
+	for (i = 0; i < SLB_BUCKETS; i++) {
+		if (rcu_access_pointer(slb->bucket[i].slave) == slave) {
+			RCU_INIT_POINTER(slb->bucket[i].slave, NULL);
+			atomic_dec(&slave->slb.nbuckets);
+		}
+	}
+}
+
+/* Broadcast/multicast receive slave: primary if usable, else keep, else first. */
+static void slb_update_rx_slave(struct bonding *bond, struct bond_slb *slb)
+{
+	struct slave *cur, *pick = NULL, *slave;
+	struct list_head *iter;
+	unsigned int i;
+
+	cur = rcu_dereference_protected(slb->rx_slave, lockdep_is_held(&slb->lock));
+	for (i = 0; i < slb->nslaves; i++) {
+		slave = slb->slaves[i];
+		if (bond->params.primary[0] && slb_usable(slave) &&
+		    !strcmp(slave->dev->name, bond->params.primary))
+			pick = slave;
+	}
+	if (!pick && cur && slb_usable(cur))
+		pick = cur;
+	if (!pick) {
+		rcu_read_lock();
+		bond_for_each_slave_rcu(bond, slave, iter) {
+			if (slb_usable(slave)) {
+				pick = slave;
+				break;
+			}
+		}
+		rcu_read_unlock();
+	}
+	if (pick == cur)
+		return;
+	rcu_assign_pointer(slb->rx_slave, pick);
+	if (pick) {
+		netdev_info(bond->dev, "balance-slb: receiving broadcast/multicast on %s\n",
+			    pick->dev->name);
+		/* let multicast routers and snooping switches follow */
+		bond->igmp_retrans = bond->params.resend_igmp;
+		queue_delayed_work(bond->wq, &bond->mcast_work, 1);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* periodic work: measure, rebalance, announce                         */
+
+static unsigned long slb_period(const struct bonding *bond)
+{
+	u32 iv = bond->slb_params.rebalance_interval;
+
+	return msecs_to_jiffies(iv && iv < SLB_SAMPLE_MS ? iv : SLB_SAMPLE_MS);
+}
+
+static void slb_sample(struct bond_slb *slb, unsigned long now)
+{
+	u64 load[SLB_MAX_SLAVES] = { 0 };
+	unsigned int i, j, elapsed;
+
+	elapsed = jiffies_to_msecs(now - slb->last_sample);
+	if (!elapsed)
+		return;
+	slb->last_sample = now;
+	for (i = 0; i < SLB_BUCKETS; i++) {
+		struct slb_bucket *bk = &slb->bucket[i];
+		struct slave *s;
+		u64 total = 0, rate;
+		int cpu;
+
+		for_each_possible_cpu(cpu)
+			total += per_cpu_ptr(slb->pcpu, cpu)->bytes[i];
+		rate = div_u64((total - bk->bytes_seen) * 1000, elapsed);
+		bk->bytes_seen = total;
+		bk->load = slb_ewma(bk->load, rate);
+		s = rcu_dereference_protected(bk->slave, lockdep_is_held(&slb->lock));
+		for (j = 0; s && j < slb->nslaves; j++)
+			if (slb->slaves[j] == s)
+				load[j] += bk->load;
+	}
+	for (j = 0; j < slb->nslaves; j++) {
+		struct slave *s = slb->slaves[j];
+
+		WRITE_ONCE(s->slb.load, load[j]);
+		WRITE_ONCE(s->slb.util, slb_util(load[j], slb_speed(s)));
+	}
+}
+
+static void slb_work(struct work_struct *work)
+{
+	struct bond_slb *slb = container_of(work, struct bond_slb, work.work);
+	struct bonding *bond = slb->bond;
+	u32 iv = READ_ONCE(bond->slb_params.rebalance_interval);
+	unsigned long now = jiffies;
+	bool failback;
+
+	mutex_lock(&slb->lock);
+	if (time_after_eq(now, slb->last_sample + slb_period(bond)))
+		slb_sample(slb, now);
+	slb_update_rx_slave(bond, slb);
+	failback = time_before(now, slb->failback_until);
+	if ((iv && time_after_eq(now, slb->last_rebalance + msecs_to_jiffies(iv))) ||
+	    failback) {
+		slb->last_rebalance = now;
+		slb_rebalance_now(slb, SLB_MAX_MOVES_PER_RUN);
+	}
+	slb_announce_pending(slb);
+	mutex_unlock(&slb->lock);
+
+	queue_delayed_work(bond->wq, &slb->work,
+			   bitmap_empty(slb->announce_pending, SLB_BUCKETS) ?
+			   slb_period(bond) : HZ / 10);
+}
+
+/* ------------------------------------------------------------------ */
+/* receive                                                             */
+
+static bool slb_is_announcement(const struct sk_buff *skb, __be16 proto,
+				const u8 *src)
+{
+	struct {
+		struct arphdr hdr;
+		u8 sha[ETH_ALEN];
+		__be32 sip;
+		u8 tha[ETH_ALEN];
+		__be32 tip;
+	} __packed _arp, *arp;
+
+	if (proto != htons(ETH_P_ARP) && proto != htons(ETH_P_RARP))
+		return false;
+	arp = skb_header_pointer(skb, 0, sizeof(_arp), &_arp);
+	if (!arp || arp->hdr.ar_hln != ETH_ALEN || arp->hdr.ar_pln != 4 ||
+	    !ether_addr_equal(arp->sha, src))
+		return false;
+	if (proto == htons(ETH_P_RARP))
+		return true;
+	return arp->sip == arp->tip;	/* gratuitous */
+}
+
+/* bond->recv_probe: runs for every frame a slave receives, under RCU. */
+static int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
+			 struct slave *slave)
+{
+	struct bond_slb *slb = rcu_dereference(bond->slb);
+	const struct ethhdr *eth = eth_hdr(skb);
+	unsigned long now = jiffies;
+	struct slb_mac *m;
+	u64 key;
+
+	if (unlikely(!slb))
+		return RX_HANDLER_ANOTHER;
+
+	if (is_multicast_ether_addr(eth->h_dest) &&
+	    rcu_access_pointer(slb->rx_slave) != slave) {
+		this_cpu_inc(slb->pcpu->mcast_dropped);
+		return RX_HANDLER_CONSUMED;
+	}
+
+	key = slb_mac_vlan_key(eth->h_source,
+			       skb_vlan_tag_present(skb) ? skb_vlan_tag_get_id(skb) : 0);
+	m = slb_mac_find(slb, key, slb_hash(slb, key));
+	if (!m || !slb_mac_fresh(m, now))
+		return RX_HANDLER_ANOTHER;
+
+	if (slb_is_announcement(skb, skb->protocol, eth->h_source) &&
+	    time_after(now, READ_ONCE(m->announced) +
+		       msecs_to_jiffies(SLB_GARP_LOCK_MS))) {
+		/* the VM now lives behind the switch (live migration) */
+		if (cmpxchg64(&m->key, key, 0) == key)
+			slb->migrations++;
+		return RX_HANDLER_ANOTHER;
+	}
+	/* one of our own frames, flooded back to us by the switch */
+	this_cpu_inc(slb->pcpu->looped);
+	return RX_HANDLER_CONSUMED;
+}
+
+/* ------------------------------------------------------------------ */
+/* hooks from the bonding core                                         */
 
 void bond_slb_setup(struct bonding *bond)
 {
 	RCU_INIT_POINTER(bond->slb, NULL);
+	bond->slb_params.rebalance_interval = slb_rebalance_interval;
+}
+
+static void slb_free(struct bond_slb *slb)
+{
+	free_percpu(slb->pcpu);
+	kvfree(slb->macs);
+	kfree(slb);
 }
 
 int bond_slb_open(struct bonding *bond)
 {
+	struct list_head *iter;
 	struct bond_slb *slb;
+	struct slave *slave;
 
 	slb = kzalloc(sizeof(*slb), GFP_KERNEL);
 	if (!slb)
 		return -ENOMEM;
+	slb->pcpu = alloc_percpu(struct slb_pcpu);
+	slb->macs = kvcalloc(SLB_MAC_SLOTS, sizeof(*slb->macs), GFP_KERNEL);
+	if (!slb->pcpu || !slb->macs) {
+		slb_free(slb);
+		return -ENOMEM;
+	}
 	slb->bond = bond;
 	get_random_bytes(&slb->key, sizeof(slb->key));
+	mutex_init(&slb->lock);
+	INIT_DELAYED_WORK(&slb->work, slb_work);
+	slb->last_sample = jiffies;
+	slb->last_rebalance = jiffies;
+	slb->tokens = SLB_ANNOUNCE_BURST;
+	slb->tokens_at = jiffies;
+
+	bond_for_each_slave(bond, slave, iter) {
+		atomic_set(&slave->slb.nbuckets, 0);
+		WRITE_ONCE(slave->slb.util, 0);
+		if (slb->nslaves < SLB_MAX_SLAVES)
+			slb->slaves[slb->nslaves++] = slave;
+	}
+	mutex_lock(&slb->lock);
+	slb_update_rx_slave(bond, slb);
+	mutex_unlock(&slb->lock);
+
 	rcu_assign_pointer(bond->slb, slb);
+	WRITE_ONCE(bond->recv_probe, bond_slb_recv);
+	queue_delayed_work(bond->wq, &slb->work, slb_period(bond));
 	return 0;
 }
 
@@ -54,91 +797,282 @@ void bond_slb_close(struct bonding *bond)
 
 	if (!slb)
 		return;
+	cancel_delayed_work_sync(&slb->work);
 	RCU_INIT_POINTER(bond->slb, NULL);
-	kfree_rcu(slb, rcu);
+	/* no transmit, receive or /proc reader may still see it */
+	synchronize_net();
+	slb_free(slb);
 }
 
 void bond_slb_slave_added(struct bonding *bond, struct slave *slave)
 {
+	struct bond_slb *slb = rtnl_dereference(bond->slb);
+
 	memset(&slave->slb, 0, sizeof(slave->slb));
+	if (!slb)
+		return;
+	mutex_lock(&slb->lock);
+	if (slb->nslaves < SLB_MAX_SLAVES) {
+		slb->slaves[slb->nslaves++] = slave;
+		/* new capacity: take load soon, whatever the interval */
+		slb->failback_until = jiffies + msecs_to_jiffies(SLB_FAILBACK_MS);
+	} else {
+		slave_warn(bond->dev, slave->dev,
+			   "balance-slb uses at most %d slaves; this one carries no traffic\n",
+			   SLB_MAX_SLAVES);
+	}
+	slb_update_rx_slave(bond, slb);
+	mutex_unlock(&slb->lock);
 }
 
 void bond_slb_slave_removing(struct bonding *bond, struct slave *slave)
 {
-	/* the core already dropped it from usable_slaves */
+	struct bond_slb *slb = rtnl_dereference(bond->slb);
+	unsigned int i;
+
+	if (!slb)
+		return;
+	WRITE_ONCE(slave->slb.leaving, true);
+	/* no transmit may pick the slave after this */
+	synchronize_net();
+	mutex_lock(&slb->lock);
+	slb_evacuate_slave(slb, slave);
+	for (i = 0; i < slb->nslaves; i++) {
+		if (slb->slaves[i] == slave) {
+			slb->slaves[i] = slb->slaves[--slb->nslaves];
+			break;
+		}
+	}
+	slb_update_rx_slave(bond, slb);
+	mutex_unlock(&slb->lock);
 }
 
 void bond_slb_link_change(struct bonding *bond, struct slave *slave, char link)
 {
-	/* usable_slaves was rebuilt by the caller */
+	struct bond_slb *slb = rtnl_dereference(bond->slb);
+
+	if (!slb)
+		return;
+	mutex_lock(&slb->lock);
+	if (link == BOND_LINK_UP)
+		slb->failback_until = jiffies + msecs_to_jiffies(SLB_FAILBACK_MS);
+	else
+		slb_evacuate_slave(slb, slave);
+	slb_update_rx_slave(bond, slb);
+	mutex_unlock(&slb->lock);
+	if (link == BOND_LINK_UP)
+		mod_delayed_work(bond->wq, &slb->work, 0);
 }
 
-/* The placement key of a frame: source MAC and VLAN ID (0 untagged). */
-static bool slb_frame_key(struct sk_buff *skb, u64 *key)
+/* ------------------------------------------------------------------ */
+/* options                                                             */
+
+const struct bond_opt_value bond_slb_interval_tbl[] = {
+	{ "minval",  0,			BOND_VALFLAG_MIN },
+	{ "maxval",  SLB_MAX_INTERVAL_MS, BOND_VALFLAG_MAX },
+	{ "default", SLB_DEFAULT_INTERVAL_MS, BOND_VALFLAG_DEFAULT },
+	{ NULL,      -1,		0 },
+};
+
+int bond_slb_opt_interval_set(struct bonding *bond,
+			      const struct bond_opt_value *newval)
 {
-	const struct ethhdr *eth;
-	u16 vid = 0;
+	struct bond_slb *slb = rtnl_dereference(bond->slb);
+	u64 v = newval->value;
 
-	if (!pskb_may_pull(skb, ETH_HLEN))
-		return false;
-	eth = eth_hdr(skb);
-	if (skb_vlan_tag_present(skb)) {
-		vid = skb_vlan_tag_get_id(skb);
-	} else if (eth_type_vlan(eth->h_proto)) {
-		const struct vlan_ethhdr *veth;
-
-		if (!pskb_may_pull(skb, VLAN_ETH_HLEN))
-			return false;
-		veth = skb_vlan_eth_hdr(skb);
-		vid = ntohs(veth->h_vlan_TCI) & VLAN_VID_MASK;
-		eth = eth_hdr(skb);
+	if (v && v < SLB_MIN_INTERVAL_MS) {
+		netdev_err(bond->dev, "slb_rebalance_interval: %llu ms is too short: 0 (never) or %u..%u\n",
+			   v, SLB_MIN_INTERVAL_MS, SLB_MAX_INTERVAL_MS);
+		return -EINVAL;
 	}
-	*key = slb_mac_vlan_key(eth->h_source, vid);
-	return true;
+	bond->slb_params.rebalance_interval = v;
+	if (slb) {
+		/* a new interval counts from now */
+		mutex_lock(&slb->lock);
+		slb->last_rebalance = jiffies;
+		mutex_unlock(&slb->lock);
+		mod_delayed_work(bond->wq, &slb->work, slb_period(bond));
+	}
+	return 0;
 }
 
-static unsigned int slb_bucket_of(const struct bond_slb *slb, u64 key)
+ssize_t bond_slb_interval_show(struct device *d, struct device_attribute *attr,
+			       char *buf)
 {
-	return siphash_1u64(key, &slb->key) & (SLB_BUCKETS - 1);
+	struct bonding *bond = netdev_priv(to_net_dev(d));
+
+	return sysfs_emit(buf, "%u\n", bond->slb_params.rebalance_interval);
 }
 
-/* Called under RCU (ndo_start_xmit, ndo_get_xmit_slave). */
-struct slave *bond_slb_xmit_slave_get(struct bonding *bond,
-				      struct sk_buff *skb)
+/* "<MAC> [<vid>] <slave>": move that MAC's bucket there and announce. */
+int bond_slb_opt_migrate_set(struct bonding *bond,
+			     const struct bond_opt_value *newval)
 {
-	struct bond_slb *slb = rcu_dereference(bond->slb);
-	struct bond_up_slave *slaves;
-	unsigned int count;
-	u64 key;
-
-	if (!slb || !slb_frame_key(skb, &key))
-		return NULL;
-	slaves = rcu_dereference(bond->usable_slaves);
-	count = slaves ? READ_ONCE(slaves->count) : 0;
-	if (!count)
-		return NULL;
-	return slaves->arr[slb_bucket_of(slb, key) % count];
-}
-
-netdev_tx_t bond_slb_xmit(struct sk_buff *skb, struct net_device *bond_dev)
-{
-	struct bonding *bond = netdev_priv(bond_dev);
+	struct bond_slb *slb = rtnl_dereference(bond->slb);
+	char mac_s[18], name[IFNAMSIZ + 1], extra[2];
+	struct slave *to = NULL, *from;
+	unsigned int vid = 0, b, i;
+	struct list_head *iter;
 	struct slave *slave;
+	u8 mac[ETH_ALEN];
+	int n;
 
-	slave = bond_slb_xmit_slave_get(bond, skb);
-	if (likely(slave))
-		return bond_dev_queue_xmit(bond, skb, slave->dev);
-	return bond_tx_drop(bond_dev, skb);
+	n = sscanf(newval->string, "%17s %u %16s %1s", mac_s, &vid, name, extra);
+	if (n != 3) {
+		vid = 0;
+		n = sscanf(newval->string, "%17s %16s %1s", mac_s, name, extra);
+		if (n != 2)
+			goto usage;
+	}
+	if (!mac_pton(mac_s, mac) || vid >= VLAN_N_VID)
+		goto usage;
+	if (!slb) {
+		netdev_err(bond->dev, "slb_migrate: bond is down\n");
+		return -ENETDOWN;
+	}
+	bond_for_each_slave(bond, slave, iter)
+		if (!strcmp(slave->dev->name, name))
+			to = slave;
+	if (!to) {
+		netdev_err(bond->dev, "slb_migrate: %s is not a slave of this bond\n",
+			   name);
+		return -ENODEV;
+	}
+	if (!slb_usable(to)) {
+		netdev_err(bond->dev, "slb_migrate: slave %s is down\n", name);
+		return -ENETDOWN;
+	}
+	b = slb_hash(slb, slb_mac_vlan_key(mac, vid)) & (SLB_BUCKETS - 1);
+	mutex_lock(&slb->lock);
+	from = rcu_dereference_protected(slb->bucket[b].slave,
+					 lockdep_is_held(&slb->lock));
+	if (from != to) {
+		for (i = 0; i < slb->nslaves && slb->slaves[i] != to; i++)
+			;
+		if (i < slb->nslaves) {
+			slb->plan[0].bucket = b;
+			slb->plan[0].to = i;
+			slb->plan[0].from = SLB_NO_SLAVE;
+			for (i = 0; i < slb->nslaves; i++)
+				if (slb->slaves[i] == from)
+					slb->plan[0].from = i;
+			slb_apply(slb, 1, true);
+		}
+	}
+	mutex_unlock(&slb->lock);
+	netdev_info(bond->dev, "balance-slb: %pM vlan %u (bucket %u) moved to %s\n",
+		    mac, vid, b, name);
+	return 0;
+
+usage:
+	netdev_err(bond->dev, "slb_migrate: expected \"<MAC> [<vid>] <slave>\", got \"%s\"\n",
+		   newval->string);
+	return -EINVAL;
 }
 
+/* ------------------------------------------------------------------ */
+/* /proc/net/bonding and debugfs                                       */
+
+/* Called under rcu_read_lock(). */
 void bond_slb_info_show(struct seq_file *seq, struct bonding *bond)
 {
-	seq_puts(seq, "\nSource load balancing info:\n");
-	seq_printf(seq, "Placement key: source MAC + VLAN, %u buckets\n",
-		   SLB_BUCKETS);
+	struct bond_slb *slb = rcu_dereference(bond->slb);
+	u32 iv = bond->slb_params.rebalance_interval;
+	unsigned long now = jiffies;
+	struct slave *rx;
+	unsigned int i, known = 0;
+
+	seq_puts(seq, "\nSource load balancing (balance-slb) info:\n");
+	seq_printf(seq, "Rebalance interval: %u ms\n", iv);
+	if (!slb) {
+		seq_puts(seq, "State: bond is down\n");
+		return;
+	}
+	if (iv) {
+		unsigned long next = slb->last_rebalance + msecs_to_jiffies(iv);
+
+		seq_printf(seq, "Next rebalance in: %u ms\n",
+			   time_after(next, now) ? jiffies_to_msecs(next - now) : 0);
+	} else {
+		seq_puts(seq, "Next rebalance in: never\n");
+	}
+	rx = rcu_dereference(slb->rx_slave);
+	seq_printf(seq, "Broadcast/multicast receive slave: %s\n",
+		   rx ? rx->dev->name : "none");
+	for (i = 0; i < SLB_MAC_SLOTS; i++)
+		known += slb_mac_fresh(&slb->macs[i], now);
+	seq_printf(seq, "Known MACs: %u (table size %u)\n", known, SLB_MAC_SLOTS);
+	seq_printf(seq, "Total moves: %llu\n", READ_ONCE(slb->moves));
+	seq_printf(seq, "Announcements sent: %llu\n", READ_ONCE(slb->announces));
+	seq_printf(seq, "Looped-back frames dropped: %llu\n",
+		   SLB_PCPU_SUM(slb, looped));
+	seq_printf(seq, "Broadcast/multicast dropped on other slaves: %llu\n",
+		   SLB_PCPU_SUM(slb, mcast_dropped));
+	seq_printf(seq, "Dropped for lack of a usable slave: %llu\n",
+		   SLB_PCPU_SUM(slb, noslave));
+	seq_printf(seq, "MACs not learned (table full): %llu\n",
+		   SLB_PCPU_SUM(slb, mac_full));
+	seq_printf(seq, "VM migrations seen: %llu\n", READ_ONCE(slb->migrations));
 }
 
 void bond_slb_slave_info_show(struct seq_file *seq,
 			      const struct slave *slave)
 {
+	if (!rcu_access_pointer(slave->bond->slb))
+		return;
+	seq_printf(seq, "SLB buckets: %d\n", atomic_read(&slave->slb.nbuckets));
+	seq_printf(seq, "SLB load: %llu bytes/s\n", READ_ONCE(slave->slb.load));
+	seq_printf(seq, "SLB moves in: %llu\n", READ_ONCE(slave->slb.moves_in));
+	seq_printf(seq, "SLB moves out: %llu\n", READ_ONCE(slave->slb.moves_out));
+}
+
+static int slb_buckets_show(struct seq_file *seq, void *v)
+{
+	struct bonding *bond = seq->private;
+	unsigned long now = jiffies;
+	struct bond_slb *slb;
+	unsigned int b, i;
+
+	rcu_read_lock();
+	slb = rcu_dereference(bond->slb);
+	if (!slb) {
+		seq_puts(seq, "# not an active balance-slb bond\n");
+		goto out;
+	}
+	seq_puts(seq, "# bucket slave load_Bps since_move_ms macs(mac/vlan)\n");
+	for (b = 0; b < SLB_BUCKETS; b++) {
+		struct slave *s = rcu_dereference(slb->bucket[b].slave);
+		struct slb_bucket *bk = &slb->bucket[b];
+
+		if (!s)
+			continue;
+		seq_printf(seq, "%u %s %llu ", b, s->dev->name, READ_ONCE(bk->load));
+		if (bk->moved_ever)
+			seq_printf(seq, "%u", jiffies_to_msecs(now - bk->moved));
+		else
+			seq_puts(seq, "never");
+		for (i = 0; i < SLB_MAC_SLOTS; i++) {
+			struct slb_mac *m = &slb->macs[i];
+			u64 key = READ_ONCE(m->key);
+			u8 mac[ETH_ALEN];
+			int j;
+
+			if (!slb_mac_fresh(m, now) || READ_ONCE(m->bucket) != b)
+				continue;
+			for (j = 0; j < ETH_ALEN; j++)
+				mac[j] = key >> (8 * (ETH_ALEN - 1 - j));
+			seq_printf(seq, " %pM/%u", mac, (u16)(key >> 48));
+		}
+		seq_putc(seq, '\n');
+	}
+out:
+	rcu_read_unlock();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(slb_buckets);
+
+void bond_slb_debugfs_register(struct bonding *bond)
+{
+	debugfs_create_file("slb_buckets", 0400, bond->debug_dir, bond,
+			    &slb_buckets_fops);
 }

@@ -12,6 +12,7 @@
 #include <linux/types.h>
 #include <linux/skbuff.h>
 #include <linux/netdevice.h>
+#include <linux/atomic.h>
 
 /* Upstream uses 0..6; 7 is free in every kernel we target. */
 #define BOND_MODE_SLB		7
@@ -21,6 +22,9 @@
 struct bonding;
 struct slave;
 struct seq_file;
+struct bond_opt_value;
+struct device;
+struct device_attribute;
 
 /* Appended to struct bonding: options, valid whatever the current mode. */
 struct bond_slb_params {
@@ -31,6 +35,10 @@ struct bond_slb_params {
 struct slb_slave_info {
 	u64 moves_in;
 	u64 moves_out;
+	u64 load;		/* bytes/s over its buckets */
+	u64 util;		/* load per link speed, for placement */
+	atomic_t nbuckets;
+	bool leaving;		/* being released: take no new buckets */
 };
 
 struct bond_slb;
@@ -48,5 +56,15 @@ struct slave *bond_slb_xmit_slave_get(struct bonding *bond,
 void bond_slb_info_show(struct seq_file *seq, struct bonding *bond);
 void bond_slb_slave_info_show(struct seq_file *seq,
 			      const struct slave *slave);
+void bond_slb_debugfs_register(struct bonding *bond);
+
+/* Options: rows of bond_options.c's table and bond_sysfs.c's attributes. */
+extern const struct bond_opt_value bond_slb_interval_tbl[];
+int bond_slb_opt_interval_set(struct bonding *bond,
+			      const struct bond_opt_value *newval);
+int bond_slb_opt_migrate_set(struct bonding *bond,
+			     const struct bond_opt_value *newval);
+ssize_t bond_slb_interval_show(struct device *d, struct device_attribute *attr,
+			       char *buf);
 
 #endif /* _NET_BOND_SLB_H */
