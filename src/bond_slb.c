@@ -924,7 +924,7 @@ int bond_slb_opt_migrate_set(struct bonding *bond,
 		if (n != 2)
 			goto usage;
 	}
-	if (!mac_pton(mac_s, mac) || vid >= VLAN_N_VID)
+	if (!mac_pton(mac_s, mac) || vid >= VLAN_N_VID - 1)
 		goto usage;
 	if (!slb) {
 		netdev_err(bond->dev, "slb_migrate: bond is down\n");
