@@ -16,11 +16,14 @@ KVER ?= $(shell $(ROOT)/tools/kernel.sh default-kver)
 BUILD = $(ROOT)/build/$(KVER)
 BONDDIR = $(BUILD)/drivers/net/bonding
 INSTALL_MOD_DIR ?= updates
+SLBGEN := $(ROOT)/build/tools/slbgen
 export KSRC
 
-.PHONY: all module install unit vmtest check demo lint clean FORCE
+.PHONY: all module install unit vmtest check demo lint clean slbgen
 
 all: module
+
+slbgen: $(SLBGEN)
 
 module:
 	@KDIR=$$($(ROOT)/tools/kernel.sh kdir $(KVER)) && \
@@ -38,8 +41,13 @@ install: module
 unit:
 	@$(MAKE) -s -C $(ROOT)/selftests/unit run
 
-vmtest: module
-	@$(ROOT)/tools/vm/run.sh --kver $(KVER) \
+# static, so it runs in the guest's minimal userland
+$(SLBGEN): $(ROOT)/tools/slbgen.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+vmtest: module $(SLBGEN)
+	@$(ROOT)/tools/vm/run.sh --kver $(KVER) --extra-bin $(SLBGEN) \
 		--image-root $$($(ROOT)/tools/kernel.sh image $(KVER)) \
 		--module $(BUILD)/bonding.ko --tests $(ROOT)/selftests \
 		--out $(BUILD)/vm $(if $(TESTS),--only $(TESTS))

@@ -4,7 +4,8 @@
 #   source "$(dirname "$0")/../lib.sh"
 #
 # and ends with `end_test`.  Exit codes follow kselftest: 0 pass, 1 fail,
-# 4 skip.  Messages are printed bare ("FAIL: ..."); the VM harness prefixes
+# 4 skip.  The helpers work with or without `set -e` in the test; setup
+# helpers (topo_*, must, ...) end the test as failed when a step fails.  Messages are printed bare ("FAIL: ..."); the VM harness prefixes
 # every line of test output with "# " in the KTAP stream.
 #
 # Topology (root netns plays the hypervisor "host"):
@@ -19,7 +20,9 @@
 #
 # Infrastructure interfaces (ethN, bond, hbr0, vhK and everything in "sw")
 # get IPv6 disabled so that only VMs and the server emit traffic; this keeps
-# per-MAC counters on the switch deterministic.
+# per-MAC counters on the switch deterministic.  For the same reason both
+# bridges are made with mcast_snooping 0 (a snooping bridge joins 224.0.0.106
+# and sends IGMP reports from its own MAC); they flood multicast instead.
 
 ksft_pass=0
 ksft_fail=1
@@ -44,7 +47,7 @@ pass() { SLB_NPASS=$((SLB_NPASS + 1)); echo "PASS: $*"; }
 fail() { SLB_NFAIL=$((SLB_NFAIL + 1)); echo "FAIL: $*"; }
 skip() { # skip REASON: the whole test is skipped (exit 4)
 	echo "SKIP: $*"
-	[ -n "${SLB_SKIP_FILE:-}" ] && echo "$*" >"$SLB_SKIP_FILE"
+	if [ -n "${SLB_SKIP_FILE:-}" ]; then echo "$*" >"$SLB_SKIP_FILE"; fi
 	exit $ksft_skip
 }
 die() { fail "$*"; exit $ksft_fail; } # a setup step failed: stop the test
@@ -55,12 +58,19 @@ end_test() {
 }
 
 # must CMD...: run a setup step; on failure the test fails right away
+# (no command substitution: under TCG every fork costs ~50 ms)
 must() {
-	local out rc
-	out=$("$@" 2>&1)
-	rc=$?
-	[ -n "$out" ] && echo "$out"
-	[ $rc -eq 0 ] || die "setup step failed (rc $rc): $*"
+	"$@" && return 0
+	die "setup step failed (rc $?): $*"
+}
+# ipb [NS]: run the ip commands on stdin as one batch (one process instead
+# of one per command), in netns NS if given; a failing line fails the test
+ipb() {
+	local in=""
+	IFS= read -r -d '' in || true # whole stdin, no fork
+	ip ${1:+-n "$1"} -batch - <<<"$in" && return 0
+	printf '%s\n' "$in"
+	die "setup batch failed${1:+ in netns $1}"
 }
 
 # check DESC CMD...: pass if CMD succeeds, fail otherwise (output shown on failure)
@@ -109,12 +119,11 @@ bg_run() { "$@" & SLB_PIDS+=($!); }
 # --- bonding module ----------------------------------------------------------------
 # load_bonding [params...]: (re)load bonding; no bond0 unless max_bonds= is given
 load_bonding() {
-	local p b has_max=0
+	local p b bonds=() has_max=0
 	for p; do [[ "$p" == max_bonds=* ]] && has_max=1; done
 	if [ -d /sys/module/bonding ]; then
-		for b in $(cat /sys/class/net/bonding_masters 2>/dev/null); do
-			ip link del "$b" 2>/dev/null
-		done
+		read -r -a bonds </sys/class/net/bonding_masters || true
+		for b in "${bonds[@]}"; do ip link del "$b" 2>/dev/null || true; done
 		must modprobe -r bonding
 	fi
 	[ $has_max -eq 1 ] || set -- max_bonds=0 "$@"
@@ -126,19 +135,19 @@ load_bonding() {
 bond_mode_supported() {
 	local b=slbprobe ok=1
 	ip link add $b type bond 2>/dev/null || return 1
-	echo "$1" >/sys/class/net/$b/bonding/mode 2>/dev/null && ok=0
-	ip link del $b 2>/dev/null
+	if echo "$1" 2>/dev/null >/sys/class/net/$b/bonding/mode; then ok=0; fi
+	ip link del $b 2>/dev/null || true
 	return $ok
 }
 
 # --- namespaces and links ----------------------------------------------------------
-ns_add() { must ip netns add "$1"; SLB_NS+=("$1"); ip -n "$1" link set lo up; }
+ns_add() { must ip netns add "$1"; SLB_NS+=("$1"); must ip -n "$1" link set lo up; }
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # quiet_if IF...: no IPv6 (so no RS/DAD/MLD) on root-netns infrastructure links
 quiet_if() {
 	local i
-	for i; do echo 1 >"/proc/sys/net/ipv6/conf/$i/disable_ipv6" 2>/dev/null; done
+	for i; do echo 1 2>/dev/null >"/proc/sys/net/ipv6/conf/$i/disable_ipv6" || true; done
 }
 
 vm_mac() { printf '02:00:00:00:00:%02x' $(($1 + 1)); }
@@ -148,27 +157,47 @@ vm_ip6() { echo "2001:db8::$((10 + $1))"; }
 # topo_switch N: netns "sw" with learning bridge br0, host links eth0..ethN-1
 # cabled to swp0..swpN-1, and netns "srv" (srv0) cabled to swsrv
 topo_switch() {
-	local n=$1 i
+	local n=$1 i b
 	SLB_NPORTS=$n
 	ns_add sw
+	ns_add srv
 	# everything later created in sw inherits "no IPv6"
 	must ip netns exec sw sh -c 'echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6; echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6'
-	must ip -n sw link add br0 type bridge
-	must ip -n sw link set br0 up
+	b=""
 	for ((i = 0; i < n; i++)); do
-		must ip link add "eth$i" type veth peer name "swp$i" netns sw
+		b+="link add eth$i type veth peer name swp$i netns sw"$'\n'
 		SLB_LINKS+=("eth$i")
-		quiet_if "eth$i"
-		must ip -n sw link set "swp$i" master br0
-		must ip -n sw link set "swp$i" up
 	done
-	ns_add srv
-	must ip -n srv link add srv0 address $SRV_MAC type veth peer name swsrv netns sw
-	must ip -n sw link set swsrv master br0
-	must ip -n sw link set swsrv up
-	must ip -n srv addr add $SRV_IP4/24 dev srv0
-	must ip -n srv addr add $SRV_IP6/64 dev srv0 nodad
-	must ip -n srv link set srv0 up
+	ipb <<<"$b"
+	for ((i = 0; i < n; i++)); do quiet_if "eth$i"; done
+	ipb srv <<-EOF
+		link add srv0 address $SRV_MAC type veth peer name swsrv netns sw
+		addr add $SRV_IP4/24 dev srv0
+		addr add $SRV_IP6/64 dev srv0 nodad
+		link set srv0 up
+	EOF
+	b="link add br0 type bridge mcast_snooping 0"$'\n'"link set br0 up"$'\n'
+	for ((i = 0; i < n; i++)); do b+="link set swp$i master br0 up"$'\n'; done
+	b+="link set swsrv master br0 up"
+	ipb sw <<<"$b"
+}
+
+# switch_lag [MODE] [ip-link bond options...]: turn the switch ports swp0..
+# swpN-1 into one static LAG (bond "swbond" in netns sw, default balance-xor
+# with layer2 hash), as upstream balance-rr/xor/broadcast modes expect.
+# Without it, br0 is a plain learning switch (what balance-slb is made for).
+# Per-port counters keep working: tc ingress runs before the bond sees a frame.
+switch_lag() {
+	local mode=${1:-balance-xor} i
+	if [ $# -gt 0 ]; then shift; fi
+	if [ $# -eq 0 ] && [ "$mode" = balance-xor ]; then set -- xmit_hash_policy layer2; fi
+	must ip -n sw link add swbond type bond mode "$mode" miimon 100 "$@"
+	local b=""
+	for ((i = 0; i < SLB_NPORTS; i++)); do
+		b+="link set swp$i nomaster"$'\n'"link set swp$i down"$'\n'
+		b+="link set swp$i master swbond"$'\n'
+	done
+	ipb sw <<<"${b}link set swbond master br0 up"
 }
 
 # topo_bond NAME MODE [ip-link bond options...]: bond over eth0..ethN-1, up.
@@ -191,36 +220,37 @@ topo_bond() {
 		;;
 	esac
 	quiet_if "$name"
-	for ((i = 0; i < SLB_NPORTS; i++)); do
-		must ip link set "eth$i" master "$name"
-	done
-	must ip link set "$name" up
+	local b=""
+	for ((i = 0; i < SLB_NPORTS; i++)); do b+="link set eth$i master $name"$'\n'; done
+	ipb <<<"${b}link set $name up"
 }
 
 # vm_add K [BRIDGE]: netns vmK with link vmK, peer vhK on BRIDGE (default hbr0)
 vm_add() {
 	local k=$1 br=${2:-hbr0} vm=vm$1
 	ns_add "$vm"
-	must ip link add "vh$k" type veth peer name "$vm" netns "$vm"
+	must ip link add "vh$k" type veth peer name "$vm" address "$(vm_mac "$k")" netns "$vm"
 	SLB_LINKS+=("vh$k")
 	quiet_if "vh$k"
-	must ip -n "$vm" link set "$vm" address "$(vm_mac "$k")"
-	must ip -n "$vm" addr add "$(vm_ip4 "$k")/24" dev "$vm"
-	must ip -n "$vm" addr add "$(vm_ip6 "$k")/64" dev "$vm" nodad
-	must ip -n "$vm" link set "$vm" up
-	must ip link set "vh$k" master "$br"
-	must ip link set "vh$k" up
+	ipb "$vm" <<-EOF
+		addr add $(vm_ip4 "$k")/24 dev $vm
+		addr add $(vm_ip6 "$k")/64 dev $vm nodad
+		link set $vm up
+	EOF
+	must ip link set "vh$k" master "$br" up
 }
 
 # topo_vms N [BRIDGE] [BOND]: host bridge (hbr0) with BOND (bond0) as a port
 # and N VMs vm0..vmN-1 on it
 topo_vms() {
 	local n=$1 br=${2:-hbr0} bond=${3:-bond0} k
-	must ip link add "$br" type bridge
+	must ip link add "$br" type bridge mcast_snooping 0
 	SLB_LINKS+=("$br")
 	quiet_if "$br"
-	must ip link set "$bond" master "$br"
-	must ip link set "$br" up
+	ipb <<-EOF
+		link set $bond master $br
+		link set $br up
+	EOF
 	for ((k = 0; k < n; k++)); do vm_add "$k" "$br"; done
 }
 
@@ -229,12 +259,19 @@ topo_vms() {
 switch_vlan() {
 	local vid=$1 i
 	must ip -n sw link set br0 type bridge vlan_filtering 1
+	local b=""
 	for ((i = 0; i < SLB_NPORTS; i++)); do
-		must bridge -n sw vlan add dev "swp$i" vid "$vid"
-		must bridge -n sw vlan del dev "swp$i" vid 1
+		b+="vlan add dev swp$i vid $vid"$'\n'"vlan del dev swp$i vid 1"$'\n'
 	done
-	must bridge -n sw vlan add dev swsrv vid "$vid" pvid untagged
-	must bridge -n sw vlan del dev swsrv vid 1
+	bridgeb sw <<<"${b}vlan add dev swsrv vid $vid pvid untagged"$'\n'"vlan del dev swsrv vid 1"
+}
+# bridgeb [NS]: like ipb, for bridge(8) commands
+bridgeb() {
+	local in=""
+	IFS= read -r -d '' in || true # whole stdin, no fork
+	bridge ${1:+-n "$1"} -batch - <<<"$in" && return 0
+	printf '%s\n' "$in"
+	die "bridge batch failed${1:+ in netns $1}"
 }
 
 # topo_vms_vlan N VID [BRIDGE] [BOND]: like topo_vms, but the host bridge is
@@ -244,12 +281,11 @@ topo_vms_vlan() {
 	local n=$1 vid=$2 br=${3:-hbr0} bond=${4:-bond0} k
 	topo_vms "$n" "$br" "$bond"
 	must ip link set "$br" type bridge vlan_filtering 1
+	local b=""
 	for ((k = 0; k < n; k++)); do
-		must bridge vlan add dev "vh$k" vid "$vid" pvid untagged
-		must bridge vlan del dev "vh$k" vid 1
+		b+="vlan add dev vh$k vid $vid pvid untagged"$'\n'"vlan del dev vh$k vid 1"$'\n'
 	done
-	must bridge vlan add dev "$bond" vid "$vid"
-	must bridge vlan del dev "$bond" vid 1
+	bridgeb <<<"${b}vlan add dev $bond vid $vid"$'\n'"vlan del dev $bond vid 1"
 	switch_vlan "$vid"
 }
 
@@ -270,52 +306,81 @@ topo_bond_vlan() {
 }
 
 # --- per-port counters on the switch -----------------------------------------------
+declare -A SLB_CLSACT=() # switch ports that already have clsact
+
 # port_count_init [PORT...]: clsact on the switch ports (default swp0..swpN-1)
 port_count_init() {
-	local p i ports=("$@")
-	if [ ${#ports[@]} -eq 0 ]; then
-		for ((i = 0; i < SLB_NPORTS; i++)); do ports+=("swp$i"); done
+	local p i plist=("$@")
+	if [ ${#plist[@]} -eq 0 ]; then
+		for ((i = 0; i < SLB_NPORTS; i++)); do plist+=("swp$i"); done
 	fi
-	for p in "${ports[@]}"; do
-		tc -n sw qdisc show dev "$p" | grep -q clsact ||
-			must tc -n sw qdisc add dev "$p" clsact
+	local b=""
+	for p in "${plist[@]}"; do
+		[ -n "${SLB_CLSACT[$p]:-}" ] && continue
+		b+="qdisc add dev $p clsact"$'\n'
+		SLB_CLSACT[$p]=1
 	done
+	tcb <<<"$b"
+}
+# tcb: like ipb, for tc(8) commands in netns sw
+tcb() {
+	local in=""
+	IFS= read -r -d '' in || true # whole stdin, no fork
+	[ -n "${in//$'\n'/}" ] || return 0
+	tc -n sw -batch - <<<"$in" && return 0
+	printf '%s\n' "$in"
+	die "tc batch failed in netns sw"
 }
 
-# count_flower PORT KEY FLOWER-MATCH...: count ingress packets on switch PORT
-# (i.e. sent by the host into that port) that match, under the name KEY.
+# count_flower PORT KEY [protocol P] FLOWER-MATCH...: count ingress packets
+# on switch PORT (i.e. sent by the host into that port) that match, under the
+# name KEY.  Protocol defaults to "all"; VLAN matches need "protocol 802.1Q"
+# (and "protocol ip" then matches untagged IPv4 only).
 # The action is "continue", so rules never hide each other.
 count_flower() {
-	local port=$1 key=$2 pref
+	local port=$1 key=$2 proto=all
 	shift 2
-	tc -n sw qdisc show dev "$port" | grep -q clsact || must tc -n sw qdisc add dev "$port" clsact
-	pref=$SLB_CNT_PREF
-	SLB_CNT_PREF=$((SLB_CNT_PREF + 1))
-	must tc -n sw filter add dev "$port" ingress pref "$pref" protocol all \
+	if [ "${1:-}" = protocol ]; then proto=$2; shift 2; fi
+	port_count_init "$port"
+	must tc -n sw filter add dev "$port" ingress pref "$SLB_CNT_PREF" protocol "$proto" \
 		flower skip_hw "$@" action continue
-	SLB_CNT[$port/$key]=$pref
+	SLB_CNT[$port/$key]=$SLB_CNT_PREF
+	SLB_CNT_PREF=$((SLB_CNT_PREF + 1))
 }
 # flower_count PORT KEY: packets counted so far (0 if none)
 flower_count() {
-	local pref=${SLB_CNT[$1/$2]:-}
+	local pref=${SLB_CNT[$1/$2]:-} out
 	[ -n "$pref" ] || { echo "no counter $2 on $1" >&2; echo 0; return 1; }
-	tc -n sw -s filter show dev "$1" ingress pref "$pref" |
-		awk '/Sent [0-9]+ bytes [0-9]+ pkt/ { print $4; found = 1; exit } END { if (!found) print 0 }'
+	out=$(tc -n sw -s filter show dev "$1" ingress pref "$pref")
+	if [[ "$out" =~ Sent\ [0-9]+\ bytes\ ([0-9]+)\ pkt ]]; then
+		echo "${BASH_REMATCH[1]}"
+	else
+		echo 0
+	fi
 }
 count_mac() { count_flower "$1" "mac-$2" src_mac "$2"; }
 mac_count() { flower_count "$1" "mac-$2"; }
 
 # count_mac_all MAC...: count each MAC on every switch port swp0..swpN-1
+# (one tc process for all the rules)
 count_mac_all() {
-	local m i
-	for m; do for ((i = 0; i < SLB_NPORTS; i++)); do count_mac "swp$i" "$m"; done; done
+	local m i batch=""
+	port_count_init
+	for m; do
+		for ((i = 0; i < SLB_NPORTS; i++)); do
+			batch+="filter add dev swp$i ingress pref $SLB_CNT_PREF protocol all flower skip_hw src_mac $m action continue"$'\n'
+			SLB_CNT[swp$i/mac-$m]=$SLB_CNT_PREF
+			SLB_CNT_PREF=$((SLB_CNT_PREF + 1))
+		done
+	done
+	tcb <<<"$batch"
 }
 # mac_ports MAC: the switch ports (swpN) on which MAC was seen, space separated
 mac_ports() {
 	local i c out=()
 	for ((i = 0; i < SLB_NPORTS; i++)); do
 		c=$(mac_count "swp$i" "$1")
-		[ "${c:-0}" -gt 0 ] && out+=("swp$i")
+		if [ "${c:-0}" -gt 0 ]; then out+=("swp$i"); fi
 	done
 	echo "${out[*]}"
 }
@@ -332,18 +397,31 @@ ns_ping() {
 }
 
 # --- cleanup -----------------------------------------------------------------------
-# cleanup_all: stop helpers, delete what this test created. Unloads nothing.
-cleanup_all() {
-	local rc=$? i
-	for i in "${SLB_PIDS[@]}"; do kill "$i" 2>/dev/null; done
-	for i in "${SLB_PIDS[@]}"; do wait "$i" 2>/dev/null; done
+# cleanup_topo: stop helpers, delete what this test created so far (links,
+# namespaces, counters); a test may call it to build a second topology
+cleanup_topo() {
+	local i
+	# "|| true" throughout: this also runs in the EXIT trap of set -e tests
+	for i in "${SLB_PIDS[@]}"; do kill "$i" 2>/dev/null || true; done
+	for i in "${SLB_PIDS[@]}"; do wait "$i" 2>/dev/null || true; done
 	# links first: deleting one end of a veth takes its peer in the netns along
 	for ((i = ${#SLB_LINKS[@]} - 1; i >= 0; i--)); do
-		[ -e "/sys/class/net/${SLB_LINKS[i]}" ] && ip link del "${SLB_LINKS[i]}" 2>/dev/null
+		if [ -e "/sys/class/net/${SLB_LINKS[i]}" ]; then
+			ip link del "${SLB_LINKS[i]}" 2>/dev/null || true
+		fi
 	done
 	for ((i = ${#SLB_NS[@]} - 1; i >= 0; i--)); do
-		ip netns del "${SLB_NS[i]}" 2>/dev/null
+		ip netns del "${SLB_NS[i]}" 2>/dev/null || true
 	done
+	SLB_PIDS=() SLB_LINKS=() SLB_NS=() SLB_NPORTS=0
+	SLB_CNT=() SLB_CLSACT=()
+	return 0
+}
+# cleanup_all (EXIT trap): cleanup_topo, keeping the exit code. Unloads nothing.
+cleanup_all() {
+	local rc=$?
+	set +e
+	cleanup_topo
 	exit $rc
 }
 trap cleanup_all EXIT

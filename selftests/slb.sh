@@ -5,7 +5,8 @@
 #                           that carries many VM MACs, driven by slbgen
 #   gen_send ARGS...        slbgen send gen0 ARGS (in the gen netns)
 #   sw_recv SECS [ARGS]     slbgen recv on the switch ports, in the background;
-#                           sw_recv_wait prints its result lines
+#                           sw_recv_wait waits for it and puts its result
+#                           lines in $SLB_RECV (call it directly, not in $())
 #   slb_slave_of MAC [VID]  the slave debugfs says holds MAC's bucket
 #   slb_bucket_of MAC [VID] that bucket's number
 #   proc_val FIELD [BOND]   value of "FIELD: value" in /proc/net/bonding
@@ -44,7 +45,7 @@ sw_recv() {
 	SLB_RECV_PID=$!
 	sleep 0.3
 }
-sw_recv_wait() { wait "$SLB_RECV_PID"; cat "$SLB_RECV_OUT"; }
+sw_recv_wait() { wait "$SLB_RECV_PID"; SLB_RECV=$(cat "$SLB_RECV_OUT"); }
 
 # port_of_mac MAC FILE: switch ports that saw frames from MAC (by count)
 port_of_mac() {
@@ -55,7 +56,8 @@ slb_line() { grep -i " $1/${2:-0}\( \|$\)" "$SLB_DBG/$SLB_BOND/slb_buckets"; }
 slb_slave_of() { slb_line "$@" | awk '{ print $2 }'; }
 slb_bucket_of() { slb_line "$@" | awk '{ print $1 }'; }
 proc_val() {
-	sed -n "s/^$1: //p" "/proc/net/bonding/${2:-$SLB_BOND}" | head -1 | awk '{ print $1 }'
+	awk -F': ' -v f="$1" '$1 == f { split($2, v, " "); print v[1]; exit }' \
+		"/proc/net/bonding/${2:-$SLB_BOND}"
 }
 
 # the n-th MAC slbgen uses for -s BASE (BASE's last byte must leave room)

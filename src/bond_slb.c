@@ -101,6 +101,8 @@ struct bond_slb {
 	struct slb_move plan[SLB_BUCKETS];
 	struct slave *slaves[SLB_MAX_SLAVES];
 	unsigned int nslaves;
+	struct dentry *dbg_dir;		/* ours to remove, or NULL */
+	struct dentry *dbg_file;
 };
 
 /* ------------------------------------------------------------------ */
@@ -738,6 +740,9 @@ static int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
 /* ------------------------------------------------------------------ */
 /* hooks from the bonding core                                         */
 
+static void slb_debugfs_add(struct bond_slb *slb);
+static void slb_debugfs_remove(struct bond_slb *slb);
+
 void bond_slb_setup(struct bonding *bond)
 {
 	RCU_INIT_POINTER(bond->slb, NULL);
@@ -786,6 +791,7 @@ int bond_slb_open(struct bonding *bond)
 	mutex_unlock(&slb->lock);
 
 	rcu_assign_pointer(bond->slb, slb);
+	slb_debugfs_add(slb);
 	WRITE_ONCE(bond->recv_probe, bond_slb_recv);
 	queue_delayed_work(bond->wq, &slb->work, slb_period(bond));
 	return 0;
@@ -798,6 +804,7 @@ void bond_slb_close(struct bonding *bond)
 	if (!slb)
 		return;
 	cancel_delayed_work_sync(&slb->work);
+	slb_debugfs_remove(slb);
 	RCU_INIT_POINTER(bond->slb, NULL);
 	/* no transmit, receive or /proc reader may still see it */
 	synchronize_net();
@@ -1071,8 +1078,59 @@ out:
 }
 DEFINE_SHOW_ATTRIBUTE(slb_buckets);
 
-void bond_slb_debugfs_register(struct bonding *bond)
+/*
+ * bonding/<bond>/slb_buckets.  Debian's kernels have CONFIG_NET_NS, which
+ * compiles bonding's own debugfs out (bond names are per namespace), so
+ * we keep the directory ourselves while a balance-slb bond is up: a bond
+ * cannot be renamed while up.  Bonds outside init_net get "@<netns inode>".
+ */
+static DEFINE_MUTEX(slb_debugfs_lock);
+static struct dentry *slb_debugfs_root;
+static bool slb_debugfs_root_ours;
+static unsigned int slb_debugfs_users;
+
+static void slb_debugfs_add(struct bond_slb *slb)
 {
-	debugfs_create_file("slb_buckets", 0400, bond->debug_dir, bond,
-			    &slb_buckets_fops);
+	struct net_device *dev = slb->bond->dev;
+	char name[IFNAMSIZ + 16];
+	struct dentry *dir;
+
+	mutex_lock(&slb_debugfs_lock);
+	if (!slb_debugfs_users++) {
+		slb_debugfs_root = debugfs_lookup("bonding", NULL);
+		slb_debugfs_root_ours = !slb_debugfs_root;
+		if (!slb_debugfs_root)
+			slb_debugfs_root = debugfs_create_dir("bonding", NULL);
+	}
+	if (net_eq(dev_net(dev), &init_net))
+		strscpy(name, dev->name, sizeof(name));
+	else
+		snprintf(name, sizeof(name), "%s@%u", dev->name,
+			 dev_net(dev)->ns.inum);
+	dir = debugfs_lookup(name, slb_debugfs_root);
+	if (dir) {
+		/* bonding's own directory (kernels without netns) */
+		dput(dir);
+	} else {
+		dir = debugfs_create_dir(name, slb_debugfs_root);
+		slb->dbg_dir = dir;
+	}
+	slb->dbg_file = debugfs_create_file("slb_buckets", 0400, dir,
+					    slb->bond, &slb_buckets_fops);
+	mutex_unlock(&slb_debugfs_lock);
+}
+
+static void slb_debugfs_remove(struct bond_slb *slb)
+{
+	mutex_lock(&slb_debugfs_lock);
+	debugfs_remove(slb->dbg_file);
+	debugfs_remove(slb->dbg_dir);
+	if (!--slb_debugfs_users) {
+		if (slb_debugfs_root_ours)
+			debugfs_remove(slb_debugfs_root);
+		else
+			dput(slb_debugfs_root);
+		slb_debugfs_root = NULL;
+	}
+	mutex_unlock(&slb_debugfs_lock);
 }

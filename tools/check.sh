@@ -49,6 +49,14 @@ if ! tools/deps.sh; then
 	finish
 fi
 
+echo "== test tools"
+if make -s slbgen >"$LOGDIR/slbgen.log" 2>&1; then
+	result ok "build slbgen"
+else
+	cat "$LOGDIR/slbgen.log"
+	result fail "build slbgen"
+fi
+
 echo "== unit tests"
 if make -s unit >"$LOGDIR/unit.log" 2>&1; then :; fi
 cat "$LOGDIR/unit.log" | grep -v '^ok\|^TAP' || true
@@ -81,6 +89,7 @@ for s in $SERIES; do
 	fi
 	out=$ROOT/build/$kver/vm
 	tools/vm/run.sh --kver "$kver" --image-root "$img" \
+		--extra-bin "$ROOT/build/tools/slbgen" \
 		--module "build/$kver/bonding.ko" --tests "$ROOT/selftests" \
 		--out "$out" >"$LOGDIR/vm-$kver.ktap" 2>"$LOGDIR/vm-$kver.err"
 	grep -v '^ok ' "$LOGDIR/vm-$kver.ktap" | grep -v '^# ' || true

@@ -56,7 +56,6 @@ struct slave *bond_slb_xmit_slave_get(struct bonding *bond,
 void bond_slb_info_show(struct seq_file *seq, struct bonding *bond);
 void bond_slb_slave_info_show(struct seq_file *seq,
 			      const struct slave *slave);
-void bond_slb_debugfs_register(struct bonding *bond);
 
 /* Options: rows of bond_options.c's table and bond_sysfs.c's attributes. */
 extern const struct bond_opt_value bond_slb_interval_tbl[];

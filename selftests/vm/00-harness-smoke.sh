@@ -1,14 +1,16 @@
 #!/bin/bash
 # Harness smoke test with upstream bonding only: a 2-slave balance-xor bond
-# (layer2 hash) under a host bridge with 4 VMs; every VM must reach the
+# (layer2 hash; the switch side is a static LAG) under a host bridge with 4 VMs; every VM must reach the
 # server over IPv4 and IPv6, every VM MAC must show up in the switch's
 # per-port counters, and checks that should fail must fail.
+# shellcheck source=SCRIPTDIR/../lib.sh
 source "$(dirname "$0")/../lib.sh"
 
 NVMS=4
 
 load_bonding
 topo_switch 2
+switch_lag balance-xor xmit_hash_policy layer2
 topo_bond bond0 balance-xor xmit_hash_policy layer2 miimon 100
 topo_vms $NVMS
 port_count_init
@@ -20,8 +22,8 @@ check_eq "bond0 mode" "$(cut -d' ' -f1 /sys/class/net/bond0/bonding/mode)" balan
 check_eq "bond0 slaves" "$(cat /sys/class/net/bond0/bonding/slaves)" "eth0 eth1"
 
 for ((k = 0; k < NVMS; k++)); do
-	check "vm$k pings server over IPv4" ns_ping vm$k $SRV_IP4
-	check "vm$k pings server over IPv6" ns_ping vm$k $SRV_IP6
+	check "vm$k pings server over IPv4" ns_ping vm$k "$SRV_IP4"
+	check "vm$k pings server over IPv6" ns_ping vm$k "$SRV_IP6"
 done
 
 for ((k = 0; k < NVMS; k++)); do

@@ -17,7 +17,8 @@ for n in 2 4; do
 	sw_recv 6
 	# 64 MACs, 10 rounds each, to the server: one port per MAC expected
 	gen_send -s $BASE -n 64 -c 640 -r 400 -d $SRV_MAC >/dev/null
-	out=$(sw_recv_wait)
+	sw_recv_wait
+	out=$SLB_RECV
 	used=0 multi=0 missing=0
 	declare -A per_port=()
 	for ((i = 0; i < 64; i++)); do

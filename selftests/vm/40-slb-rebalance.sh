@@ -52,7 +52,8 @@ sw_recv 8 -e 0x8035
 echo 1000 >$IV
 check_eq "interval reads back" "$(cat $IV)" 1000
 wait_for -t 8 sh -c "[ \"\$(grep -c ' eth1 ' $SLB_DBG/bond0/slb_buckets)\" -gt 0 ]"
-ann=$(sw_recv_wait)
+sw_recv_wait
+ann=$SLB_RECV
 sa=$(slb_slave_of $A)
 sb=$(slb_slave_of $B)
 log "after rebalance: A on $sa, B on $sb"
@@ -76,7 +77,8 @@ check_eq "balanced: no move in 5 intervals" "$(proc_val "Total moves")" "$m1"
 echo 0 >$IV
 sw_recv 3 -e 0x8035
 check "slb_migrate $moved eth0" sh -c "echo '$moved eth0' >$MIG"
-ann=$(sw_recv_wait)
+sw_recv_wait
+ann=$SLB_RECV
 check_eq "debugfs: $moved on eth0" "$(slb_slave_of $moved)" eth0
 check "migrated MAC announced on swp0" \
 	sh -c "echo '$ann' | awk '\$1 == \"swp0\" && \$2 == \"$moved\" && \$4 > 0' | grep -q ."

@@ -35,7 +35,8 @@ in_ns gen slbgen send gen0 -s $BASE -n $N -c 6000 -r 1000 -d $SRV_MAC >/dev/null
 SLB_PIDS+=($!)
 sleep 2
 must ip -n sw link set swp1 down
-ann=$(sw_recv_wait)
+sw_recv_wait
+ann=$SLB_RECV
 wait $rarp_pid
 rarp=$(cat /tmp/rarp.out)
 wait "${SLB_PIDS[-1]}"

@@ -25,8 +25,8 @@ flood_once() {	# label dst
 }
 flood_once broadcast ff:ff:ff:ff:ff:ff
 flood_once multicast 01:00:5e:01:02:03
-check "other slave's copies dropped and counted" \
-	test "$(proc_val "Broadcast/multicast dropped on other slaves")" -ge 100
+dropped=$(proc_val "Broadcast/multicast dropped on other slaves")
+check "other slave's copies dropped and counted ($dropped)" test "$dropped" -ge 100
 
 # receive slave follows primary
 other=eth0

@@ -4,16 +4,21 @@
 #   mkinitramfs.sh OUT.cpio.{zst,gz} --image-root DIR --kver REL
 #                  --module PATH/bonding.ko --tests DIR
 #                  [--init FILE] [--extra-modules "m1 m2"] [--extra-ko PATH]...
+#                  [--extra-bin PATH]...
 #
 # The userland is copied from the host (bash, busybox, iproute2, ethtool,
 # tcpdump, kmod, ping, timeout + their shared libraries); the kernel modules
 # come from the image.  The image's own bonding.ko is left out and the given
 # one is installed as updates/bonding.ko, so only ours can ever be loaded.
 #
-# Guest layout: /selftests/lib.sh and /selftests/vm/*.sh (the --tests DIR is
-# always copied to /selftests/vm; lib.sh is taken from DIR/../lib.sh or
-# DIR/lib.sh), so a test's `source "$(dirname "$0")/../lib.sh"` works both in
-# the repo and in the guest.
+# --tests is either the selftests dir (lib.sh + vm/*.sh) or the vm dir itself
+# (the selftests dir is then its parent).  Guest layout: every top-level file
+# of the selftests dir (lib.sh, other shared helpers) in /selftests/, the vm
+# dir in /selftests/vm/, so a test's `source "$(dirname "$0")/../lib.sh"`
+# works both in the repo and in the guest.
+#
+# --extra-bin copies a host program (e.g. a test traffic generator built by
+# the Makefile) with its shared libraries into /usr/bin.
 #
 # The compression follows the output name: .zst -> zstd, otherwise gzip -1.
 # Both Debian kernels (6.1, 6.12) have CONFIG_RD_ZSTD=y and CONFIG_RD_GZIP=y;
@@ -23,7 +28,7 @@ set -euo pipefail
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 
 out="" image_root="" kver="" module="" tests="" init=""
-extra_mods=() extra_kos=()
+extra_mods=() extra_kos=() extra_bins=()
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 while [ $# -gt 0 ]; do
@@ -33,32 +38,37 @@ while [ $# -gt 0 ]; do
 	--module) module=$2; shift 2 ;;
 	--tests) tests=$2; shift 2 ;;
 	--init) init=$2; shift 2 ;;
-	--extra-modules) read -r -a m <<<"${2//,/ }"; extra_mods+=("${m[@]}"); shift 2 ;;
+	--extra-modules) read -r -a em <<<"${2//,/ }"; extra_mods+=("${em[@]}"); shift 2 ;;
 	--extra-ko) extra_kos+=("$2"); shift 2 ;;
+	--extra-bin) extra_bins+=("$2"); shift 2 ;;
 	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) [ -z "$out" ] || die "more than one output given"; out=$1; shift ;;
 	esac
 done
 [ -n "$out" ] || die "no output file given"
-[ -n "$image_root" ] && [ -n "$kver" ] && [ -n "$module" ] && [ -n "$tests" ] ||
+if [ -z "$image_root" ] || [ -z "$kver" ] || [ -z "$module" ] || [ -z "$tests" ]; then
 	die "need --image-root, --kver, --module and --tests"
+fi
 init=${init:-$here/init}
 moddir=$image_root/lib/modules/$kver
 [ -d "$moddir" ] || die "no $moddir"
 [ -f "$module" ] || die "no module $module"
 [ -d "$tests" ] || die "no test directory $tests"
 [ -f "$init" ] || die "no init $init"
-if [ -f "$tests/../lib.sh" ]; then lib=$tests/../lib.sh
-elif [ -f "$tests/lib.sh" ]; then lib=$tests/lib.sh
-else die "no lib.sh next to or above $tests"; fi
+# --tests may name the selftests dir (lib.sh + vm/) or the vm/ dir itself
+if [ -f "$tests/lib.sh" ] && [ -d "$tests/vm" ]; then top=$tests tests=$tests/vm
+elif [ -f "$tests/../lib.sh" ]; then top=$tests/..
+else die "no lib.sh in or above $tests"; fi
+for b in "${extra_bins[@]}"; do [ -x "$b" ] || die "no program $b"; done
 
-# Modules the tests rely on; bonding's own dependencies are added below.
+# Modules the tests rely on (an error if the image lacks one); bonding's own
+# dependencies are added below.
 modules=(veth bridge 8021q sch_netem cls_flower act_gact act_mirred
-	sch_ingress pktgen dummy tls
-	# cheap extras that bonding tests commonly want
-	cls_matchall cls_u32 act_vlan act_skbedit act_pedit sch_prio sch_tbf
-	sch_multiq macvlan "${extra_mods[@]}")
+	sch_ingress pktgen dummy tls "${extra_mods[@]}")
+# cheap extras that bonding tests commonly want, taken if the image has them
+optional_modules=(cls_matchall cls_u32 act_vlan act_skbedit act_pedit
+	sch_prio sch_tbf sch_multiq macvlan)
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/slb-initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
@@ -95,6 +105,7 @@ for b in bash ip bridge tc ethtool tcpdump timeout ping kmod; do need_bin "$b"; 
 for b in jq ss nstat socat; do # optional helpers: only if the host has them
 	if command -v "$b" >/dev/null; then need_bin "$b"; fi
 done
+for b in "${extra_bins[@]}"; do add_bin "$(readlink -f "$b")" "/usr/bin/${b##*/}"; done
 for t in modprobe insmod rmmod lsmod modinfo depmod; do
 	ln -sf ../bin/kmod "$stage/usr/sbin/$t"
 done
@@ -183,7 +194,7 @@ resolve() { # resolve NAME [soft]: add a module and, recursively, its deps
 	[ -n "${want[$n]+x}" ] && return
 	[ "$n" = bonding ] && return # only ours
 	if [ -z "${modpath[$n]+x}" ]; then
-		# built into the kernel is fine; a missing soft dependency too
+		# built into the kernel is fine; a missing optional one too
 		grep -Eq "/(${n}|${n//_/-})\.ko\$" "$moddir/modules.builtin" 2>/dev/null ||
 			[ -n "${2:-}" ] || die "module $n not found in $moddir"
 		return
@@ -193,6 +204,7 @@ resolve() { # resolve NAME [soft]: add a module and, recursively, its deps
 	for d in $(mod_softdeps "$moddir/${modpath[$n]}"); do resolve "$d" soft; done
 }
 for m in "${modules[@]}"; do resolve "$m"; done
+for m in "${optional_modules[@]}"; do resolve "$m" soft; done
 for k in "$module" "${extra_kos[@]}"; do
 	for d in $(mod_deps "$k" -); do resolve "$d"; done
 	for d in $(mod_softdeps "$k"); do resolve "$d" soft; done
@@ -230,11 +242,10 @@ depmod -b "$stage" "$kver"
 
 # --- init and tests ------------------------------------------------------------
 install -m 0755 "$init" "$stage/init"
-cp "$lib" "$stage/selftests/lib.sh"
-for t in "$tests"/*; do
-	case "${t##*/}" in lib.sh) continue ;; esac
-	cp -a "$t" "$stage/selftests/vm/"
+for f in "$top"/*; do # shared helpers: lib.sh and friends, not subdirs
+	[ -f "$f" ] && cp "$f" "$stage/selftests/"
 done
+cp -a "$tests/." "$stage/selftests/vm/"
 chmod -R a+rX "$stage/selftests"
 
 # --- archive -------------------------------------------------------------------

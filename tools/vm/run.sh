@@ -4,19 +4,30 @@
 #
 #   run.sh --image-root DIR --kver REL --module PATH/bonding.ko --tests DIR
 #          --out DIR [--only a.sh,b.sh] [--timeout S] [--smp N] [--mem M]
-#          [--append "kernel args"]
+#          [--append "kernel args"] [--extra-ko PATH.ko]... [--limit S]
+#          [--extra-bin PROGRAM]...
+#
+#   --append   more kernel parameters (later ones win, e.g. panic_on_warn=0)
+#   --extra-ko another module for updates/ (e.g. a test helper)
+#   --extra-bin a host program to put in the guest's /usr/bin (with its libs)
+#   --limit    overall wall-clock limit for QEMU in seconds (default: sum of
+#              per-test timeouts + 15 s per test + 180 s for the boot)
+#   --judge-only  build and boot nothing; judge console.log/ktap.log already
+#              in --out (re-checking old logs, testing the log check itself)
 #
 # Layout:
 #   tools/vm/mkinitramfs.sh  builds the initramfs (host userland + image modules)
 #   tools/vm/init            guest PID 1: runs the tests, KTAP on ttyS1
 #   tools/vm/run.sh          this script: build, boot, collect, judge
-#   selftests/lib.sh         helpers sourced by every test ("../lib.sh")
+#   selftests/lib.sh         helpers sourced by every test ("../lib.sh"); other
+#                            top-level files of selftests/ go along too
 #   selftests/vm/*.sh        the tests (kselftest exit codes: 0 pass, 1 fail, 4 skip)
-#   In the guest: /selftests/lib.sh and /selftests/vm/*.sh, tests run with
-#   cwd /selftests/vm.
+#   --tests takes selftests/ (lib.sh + vm/) or selftests/vm.
+#   In the guest: /selftests/{lib.sh,...} and /selftests/vm/*.sh, tests run
+#   with cwd /selftests/vm.
 #
 # Output files in --out:
-#   initramfs.cpio.zst  console.log (ttyS0, kernel console)  ktap.log (ttyS1,
+#   initramfs.cpio.{zst,gz}  console.log (ttyS0, kernel console)  ktap.log (ttyS1,
 #   raw test output)  qemu.log (QEMU's own stdout/stderr)
 #
 # The KTAP printed here is re-numbered and has two more results of its own:
@@ -28,7 +39,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 die() { echo "run.sh: $*" >&2; exit 2; }
 
 image_root="" kver="" module="" tests="" out="" only="" append=""
-per_test=120 smp=2 mem=1024
+per_test=120 smp=2 mem=1024 limit="" judge_only=0
+extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--image-root) image_root=$2; shift 2 ;;
@@ -41,19 +53,31 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
-	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+	--extra-ko) extra+=(--extra-ko "$2"); shift 2 ;;
+	--extra-bin) extra+=(--extra-bin "$2"); shift 2 ;;
+	--limit) limit=$2; shift 2 ;;
+	--judge-only) judge_only=1; shift ;;
+	-h|--help) sed -n '2,40p' "$0"; exit 0 ;;
 	*) die "unknown argument $1" ;;
 	esac
 done
-[ -n "$image_root" ] && [ -n "$kver" ] && [ -n "$module" ] && [ -n "$tests" ] && [ -n "$out" ] ||
-	die "need --image-root, --kver, --module, --tests and --out"
 [[ "$per_test" =~ ^[0-9]+$ ]] || die "--timeout wants seconds"
-kernel=$image_root/boot/vmlinuz-$kver
-[ -f "$kernel" ] || die "no kernel $kernel"
+if [ $judge_only -eq 0 ]; then
+	if [ -z "$image_root" ] || [ -z "$kver" ] || [ -z "$module" ] || [ -z "$tests" ] || [ -z "$out" ]; then
+		die "need --image-root, --kver, --module, --tests and --out"
+	fi
+	kernel=$image_root/boot/vmlinuz-$kver
+	[ -f "$kernel" ] || die "no kernel $kernel"
+	mkdir -p "$out"
+	out=$(cd "$out" && pwd)
+	rm -f "$out"/console.log "$out"/ktap.log "$out"/qemu.log
+else
+	[ -d "$out" ] || die "--judge-only needs an existing --out"
+fi
 
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-rm -f "$out"/console.log "$out"/ktap.log "$out"/qemu.log
+# --tests may name the selftests dir (lib.sh + vm/) or the vm/ dir itself
+testdir=$tests
+[ -f "$tests/lib.sh" ] && [ -d "$tests/vm" ] && testdir=$tests/vm
 
 # The same list the guest will run, for the time limit and in case the
 # guest dies before announcing its own.
@@ -61,48 +85,54 @@ tests_list=()
 if [ -n "$only" ]; then
 	IFS=, read -r -a tests_list <<<"$only"
 else
-	for t in "$tests"/*.sh; do
-		[ -e "$t" ] && [ "${t##*/}" != lib.sh ] && tests_list+=("${t##*/}")
-	done
 	# same order as the guest's glob under LC_ALL=C
-	mapfile -t tests_list < <(printf '%s\n' "${tests_list[@]}" | LC_ALL=C sort)
+	for t in $(cd "${testdir:-/nonexistent}" 2>/dev/null && LC_ALL=C ls -- *.sh 2>/dev/null); do
+		if [ "$t" != lib.sh ]; then tests_list+=("$t"); fi
+	done
 fi
 n=${#tests_list[@]}
 
-t0=$(date +%s.%N)
-initrd=$out/initramfs.cpio.zst
-"$here/mkinitramfs.sh" "$initrd" --image-root "$image_root" --kver "$kver" \
-	--module "$module" --tests "$tests"
-t1=$(date +%s.%N)
-
-cmdline="console=ttyS0 panic_on_warn=1 panic=-1 oops=panic softlockup_panic=1 loglevel=7"
-cmdline+=" slb.timeout=$per_test"
-[ -z "$only" ] || cmdline+=" slb.tests=$only"
-[ -z "$append" ] || cmdline+=" $append"
-
-# TCG boot is ~10-20 s; each test may also need a little cleanup time.
-limit=$((n * (per_test + 15) + 180))
-
-# Only one QEMU at a time on this machine: they would starve each other
-# (and the time limits) on 2 cores.
-exec 9>"${TMPDIR:-/tmp}/slb-vm-qemu.lock"
-flock 9
-
 qemu_rc=0
-timeout -k 10 "$limit" qemu-system-x86_64 \
-	-accel tcg,thread=multi -smp "$smp" -m "$mem" \
-	-nodefaults -nographic -no-reboot \
-	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
-	-serial "file:$out/console.log" -serial "file:$out/ktap.log" \
-	</dev/null >"$out/qemu.log" 2>&1 || qemu_rc=$?
-flock -u 9
-t2=$(date +%s.%N)
-printf 'run.sh: %s: initramfs %.1fs, qemu %.1fs (rc %d)\n' "$kver" \
-	"$(awk "BEGIN{print $t1 - $t0}")" "$(awk "BEGIN{print $t2 - $t1}")" "$qemu_rc" >&2
+if [ $judge_only -eq 0 ]; then
+	t0=$(date +%s.%N)
+	# zstd when the host has it (both kernels have RD_ZSTD), else gzip
+	initrd=$out/initramfs.cpio.gz
+	command -v zstd >/dev/null && initrd=$out/initramfs.cpio.zst
+	rm -f "$out"/initramfs.cpio.*
+	"$here/mkinitramfs.sh" "$initrd" --image-root "$image_root" --kver "$kver" \
+		--module "$module" --tests "$tests" "${extra[@]}"
+	t1=$(date +%s.%N)
+
+	cmdline="console=ttyS0 panic_on_warn=1 panic=-1 oops=panic softlockup_panic=1 loglevel=7"
+	cmdline+=" slb.timeout=$per_test"
+	[ -z "$only" ] || cmdline+=" slb.tests=$only"
+	[ -z "$append" ] || cmdline+=" $append"
+
+	# TCG boot is ~10-20 s; each test may also need a little cleanup time.
+	[ -n "$limit" ] || limit=$((n * (per_test + 15) + 180))
+
+	# Only one QEMU at a time on this machine: they would starve each other
+	# (and the time limits) on 2 cores.
+	exec 9>"${TMPDIR:-/tmp}/slb-vm-qemu.lock"
+	flock 9
+
+	timeout -k 10 "$limit" qemu-system-x86_64 \
+		-accel tcg,thread=multi -smp "$smp" -m "$mem" \
+		-nodefaults -nographic -no-reboot \
+		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+		-serial "file:$out/console.log" -serial "file:$out/ktap.log" \
+		</dev/null >"$out/qemu.log" 2>&1 || qemu_rc=$?
+	flock -u 9
+	t2=$(date +%s.%N)
+	printf 'run.sh: %s: initramfs %.1fs, qemu %.1fs (rc %d)\n' "$kver" \
+		"$(awk "BEGIN{print $t1 - $t0}")" "$(awk "BEGIN{print $t2 - $t1}")" "$qemu_rc" >&2
+fi
 
 # --- judge -----------------------------------------------------------------------
+# console.log as plain text: no CRs, no terminal escapes (SeaBIOS sends some)
+plain_console() { sed -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e 's/\x1b[a-zA-Z]//g' "$out/console.log"; }
 touch "$out/console.log" "$out/ktap.log"
-lines=() names=() nfail=0 npass=0 nskip=0 done=0
+lines=() names=() nfail=0 npass=0 nskip=0 done=0 running=""
 announced=()
 while IFS= read -r l; do
 	l=${l%$'\r'}
@@ -110,6 +140,7 @@ while IFS= read -r l; do
 	"TAP version 13") continue ;;
 	SLB-VM-DONE) done=1; continue ;;
 	"# slb-tests: "*) read -r -a announced <<<"${l#\# slb-tests: }" ;;
+	"# running "*) running=${l#\# running * } ;;
 	esac
 	[[ "$l" =~ ^1\.\.[0-9]+$ ]] && continue
 	if [[ "$l" =~ ^(not\ )?ok\ [0-9]+\ (.*)$ ]]; then
@@ -131,7 +162,11 @@ done <"$out/ktap.log"
 # tests the guest never reported (it crashed or hung)
 [ ${#announced[@]} -gt 0 ] || announced=("${tests_list[@]}")
 for ((i = ${#names[@]}; i < ${#announced[@]}; i++)); do
-	lines+=("# ${announced[i]}: not run, the VM did not get that far")
+	if [ "${announced[i]}" = "$running" ] && [ $i -eq ${#names[@]} ]; then
+		lines+=("# ${announced[i]}: did not finish, the VM died or hung while it ran")
+	else
+		lines+=("# ${announced[i]}: not run, the VM did not get that far")
+	fi
 	lines+=("not ok @ ${announced[i]}")
 	nfail=$((nfail + 1))
 done
@@ -144,7 +179,7 @@ else
 		lines+=("# QEMU killed after the overall limit of ${limit}s")
 	fi
 	lines+=("# no SLB-VM-DONE marker; last lines of console.log:")
-	while IFS= read -r l; do lines+=("#   ${l%$'\r'}"); done < <(tail -n 40 "$out/console.log")
+	while IFS= read -r l; do lines+=("#   ${l%$'\r'}"); done < <(plain_console | tail -n 40)
 	if [ -s "$out/qemu.log" ]; then
 		while IFS= read -r l; do lines+=("#   qemu: $l"); done < <(tail -n 10 "$out/qemu.log")
 	fi
@@ -156,12 +191,12 @@ fi
 # these into a crash anyway; this catches the ones printed before the panic
 # and those that do not panic (lockdep, hung tasks, leaks, RCU stalls).
 bad_re='WARNING:|BUG:|Oops|Kernel panic|general protection fault|INFO: task|lockdep|possible circular locking|KASAN|UBSAN|kmemleak|unregister_netdevice: waiting|refcount_t:|RCU stall|rcu_[a-z]+ self-detected|detected stalls on CPU|hard LOCKUP|soft lockup'
-if matches=$(tr -d '\r' <"$out/console.log" | grep -n -E "$bad_re"); then
+if matches=$(plain_console | grep -a -n -E "$bad_re"); then
 	lines+=("# kernel log has problems:")
 	while IFS= read -r l; do lines+=("#   $l"); done < <(echo "$matches" | head -n 50)
-	first=$(echo "$matches" | head -n1 | cut -d: -f1)
+	first=${matches%%:*}
 	lines+=("# console.log from line $first:")
-	while IFS= read -r l; do lines+=("#   $l"); done < <(tr -d '\r' <"$out/console.log" | sed -n "${first},$((first + 60))p")
+	while IFS= read -r l; do lines+=("#   $l"); done < <(plain_console | sed -n "${first},$((first + 60))p")
 	lines+=("not ok @ kernel_log_clean")
 	nfail=$((nfail + 1))
 else
@@ -171,7 +206,7 @@ fi
 
 # --- report ------------------------------------------------------------------------
 echo "TAP version 13"
-echo "# $kver: $(basename "$module") from $(cd "$(dirname "$module")" && pwd)"
+[ -z "$module" ] || echo "# ${kver:-?}: $(basename "$module") from $(cd "$(dirname "$module")" && pwd)"
 k=0
 for l in "${lines[@]}"; do [[ "$l" == "#"* ]] || k=$((k + 1)); done
 echo "1..$k"
@@ -183,6 +218,5 @@ for l in "${lines[@]}"; do
 	fi
 	printf '%s\n' "$l"
 done
-# plain summary line (also understood by CI log readers)
-echo "$npass passed, $nfail failed, $nskip skipped"
+echo "# $npass passed, $nfail failed, $nskip skipped"
 [ $nfail -eq 0 ]
