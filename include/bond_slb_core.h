@@ -21,12 +21,12 @@
 
 /*
  * Rebalancing thresholds (see Documentation/networking/balance-slb.rst):
- * act only when the busiest slave is at least SLB_MIN_REBALANCE_LOAD
+ * act only when the busiest slave carries at least SLB_MIN_REBALANCE_LOAD
  * bytes/s and its utilisation exceeds the least busy one's by more than
  * SLB_IMBALANCE_PCT percent of its own; take a move only when it lowers
  * the pair's maximum utilisation by at least SLB_MIN_GAIN_PCT percent.
  */
-#define SLB_MIN_REBALANCE_LOAD	12500		/* 100 kbit/s */
+#define SLB_MIN_REBALANCE_LOAD	125000		/* 1 Mbit/s */
 #define SLB_IMBALANCE_PCT	10
 #define SLB_MIN_GAIN_PCT	1
 #define SLB_MAX_MOVES_PER_RUN	8
