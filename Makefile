@@ -35,8 +35,10 @@ module:
 install: module
 	@KDIR=$$($(ROOT)/tools/kernel.sh kdir $(KVER)) && \
 	$(MAKE) -C $$KDIR M=$(BONDDIR) SLB_ROOT=$(ROOT) \
-		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install && \
-	depmod -a $(KVER)
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		$(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(INSTALL_MOD_PATH)) \
+		modules_install && \
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KVER)
 
 unit:
 	@$(MAKE) -s -C $(ROOT)/selftests/unit run

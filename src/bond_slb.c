@@ -93,7 +93,7 @@ struct bond_slb {
 	unsigned long failback_until;
 	unsigned long tokens_at;
 	unsigned int tokens;
-	u64 moves;
+	atomic64_t moves;
 	u64 announces;
 	u64 migrations;		/* VMs seen announced from the switch side */
 	/* scratch for decisions, under lock */
@@ -326,8 +326,14 @@ static struct slave *slb_assign(struct bonding *bond, struct bond_slb *slb,
 		return slb_usable(cur) ? cur : NULL;
 	atomic_inc(&best->slb.nbuckets);
 	if (old) {
-		/* its slave failed under us: tell the switch, from the work */
+		/*
+		 * Its slave lost carrier before link monitoring noticed: the
+		 * bucket moves now; the work tells the switch.
+		 */
 		atomic_dec(&old->slb.nbuckets);
+		atomic64_inc(&best->slb.moves_in);
+		atomic64_inc(&old->slb.moves_out);
+		atomic64_inc(&slb->moves);
 		set_bit(b, slb->announce_pending);
 		mod_delayed_work(bond->wq, &slb->work, 0);
 	}
@@ -414,9 +420,20 @@ static bool slb_announce_mac(struct slave *slave, u64 key, __be32 ip)
 	return true;
 }
 
-/* Announce the MACs of the pending buckets on their current slaves. */
+static void set_bits_word(struct bond_slb *slb, unsigned int i,
+			  unsigned long bits)
+{
+	atomic_long_or(bits, (atomic_long_t *)&slb->announce_pending[i]);
+}
+
+/*
+ * Announce the MACs of the pending buckets on their current slaves.  The
+ * pending bits are taken atomically, as the transmit path may set more
+ * meanwhile; what the rate limit leaves unsent is put back.
+ */
 static void slb_announce_pending(struct bond_slb *slb)
 {
+	unsigned long todo[BITS_TO_LONGS(SLB_BUCKETS)];
 	unsigned long now = jiffies;
 	unsigned int i;
 
@@ -425,7 +442,9 @@ static void slb_announce_pending(struct bond_slb *slb)
 		slb->tokens = SLB_ANNOUNCE_BURST;
 		slb->tokens_at = now;
 	}
-	if (bitmap_empty(slb->announce_pending, SLB_BUCKETS))
+	for (i = 0; i < ARRAY_SIZE(todo); i++)
+		todo[i] = xchg(&slb->announce_pending[i], 0);
+	if (bitmap_empty(todo, SLB_BUCKETS))
 		return;
 	rcu_read_lock();
 	for (i = 0; i < SLB_MAC_SLOTS && slb->tokens; i++) {
@@ -433,7 +452,7 @@ static void slb_announce_pending(struct bond_slb *slb)
 		unsigned int b = READ_ONCE(m->bucket);
 		struct slave *slave;
 
-		if (!slb_mac_fresh(m, now) || !test_bit(b, slb->announce_pending))
+		if (!slb_mac_fresh(m, now) || !test_bit(b, todo))
 			continue;
 		slave = rcu_dereference(slb->bucket[b].slave);
 		if (!slb_usable(slave))
@@ -445,8 +464,12 @@ static void slb_announce_pending(struct bond_slb *slb)
 		}
 	}
 	rcu_read_unlock();
-	if (i == SLB_MAC_SLOTS)
-		bitmap_zero(slb->announce_pending, SLB_BUCKETS);
+	if (i < SLB_MAC_SLOTS) {
+		/* out of tokens: the rest next time (some twice, harmless) */
+		for (i = 0; i < ARRAY_SIZE(todo); i++)
+			if (todo[i])
+				set_bits_word(slb, i, todo[i]);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -502,12 +525,12 @@ static void slb_apply(struct bond_slb *slb, int n, bool stamp)
 			bk->moved_ever = true;
 		}
 		atomic_inc(&to->slb.nbuckets);
-		to->slb.moves_in++;
+		atomic64_inc(&to->slb.moves_in);
 		if (from) {
 			atomic_dec(&from->slb.nbuckets);
-			from->slb.moves_out++;
+			atomic64_inc(&from->slb.moves_out);
 		}
-		slb->moves++;
+		atomic64_inc(&slb->moves);
 		set_bit(mv->bucket, slb->announce_pending);
 	}
 	if (n)
@@ -803,11 +826,12 @@ void bond_slb_close(struct bonding *bond)
 
 	if (!slb)
 		return;
+	RCU_INIT_POINTER(bond->slb, NULL);
+	/* no transmit, receive or /proc reader may still see it ... */
+	synchronize_net();
+	/* ... so nothing can queue the work again */
 	cancel_delayed_work_sync(&slb->work);
 	slb_debugfs_remove(slb);
-	RCU_INIT_POINTER(bond->slb, NULL);
-	/* no transmit, receive or /proc reader may still see it */
-	synchronize_net();
 	slb_free(slb);
 }
 
@@ -1009,7 +1033,7 @@ void bond_slb_info_show(struct seq_file *seq, struct bonding *bond)
 	for (i = 0; i < SLB_MAC_SLOTS; i++)
 		known += slb_mac_fresh(&slb->macs[i], now);
 	seq_printf(seq, "Known MACs: %u (table size %u)\n", known, SLB_MAC_SLOTS);
-	seq_printf(seq, "Total moves: %llu\n", READ_ONCE(slb->moves));
+	seq_printf(seq, "Total moves: %lld\n", (s64)atomic64_read(&slb->moves));
 	seq_printf(seq, "Announcements sent: %llu\n", READ_ONCE(slb->announces));
 	seq_printf(seq, "Looped-back frames dropped: %llu\n",
 		   SLB_PCPU_SUM(slb, looped));
@@ -1029,8 +1053,10 @@ void bond_slb_slave_info_show(struct seq_file *seq,
 		return;
 	seq_printf(seq, "SLB buckets: %d\n", atomic_read(&slave->slb.nbuckets));
 	seq_printf(seq, "SLB load: %llu bytes/s\n", READ_ONCE(slave->slb.load));
-	seq_printf(seq, "SLB moves in: %llu\n", READ_ONCE(slave->slb.moves_in));
-	seq_printf(seq, "SLB moves out: %llu\n", READ_ONCE(slave->slb.moves_out));
+	seq_printf(seq, "SLB moves in: %lld\n",
+		   (s64)atomic64_read(&slave->slb.moves_in));
+	seq_printf(seq, "SLB moves out: %lld\n",
+		   (s64)atomic64_read(&slave->slb.moves_out));
 }
 
 static int slb_buckets_show(struct seq_file *seq, void *v)

@@ -77,6 +77,17 @@ for s in $SERIES; do
 		result fail "build $kver"
 		continue
 	fi
+	if [[ $s == "${SERIES%% *}" ]]; then
+		# install, KSRC and build errors: once is enough
+		tools/test-build.sh "$kver" >"$LOGDIR/test-build.log" 2>&1
+		while IFS= read -r line; do
+			case $line in
+			"ok - "*) result ok "${line#ok - }" ;;
+			"not ok - "*) result fail "${line#not ok - }" ;;
+			*) echo "$line" ;;
+			esac
+		done <"$LOGDIR/test-build.log"
+	fi
 	if tools/lint.sh "$kver" >"$LOGDIR/lint-$kver.log" 2>&1; then
 		result ok "checkpatch+sparse $kver"
 	else

@@ -33,8 +33,8 @@ struct bond_slb_params {
 
 /* Appended to struct slave. */
 struct slb_slave_info {
-	u64 moves_in;
-	u64 moves_out;
+	atomic64_t moves_in;
+	atomic64_t moves_out;
 	u64 load;		/* bytes/s over its buckets */
 	u64 util;		/* load per link speed, for placement */
 	atomic_t nbuckets;
