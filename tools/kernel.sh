@@ -187,7 +187,9 @@ prepare() {
 		[[ -e $p ]] && patches+=("$p")
 	done
 	((${#patches[@]})) || die "kernel $kver: no integration patch (patches/common/*.patch)"
-	stamp=$(cat "${patches[@]}" | md5sum | cut -d' ' -f1)-$(echo "$src" | md5sum | cut -c1-8)
+	# redo when the patches or the pristine sources change
+	stamp=$(cat "${patches[@]}" "$src"/drivers/net/bonding/*.[ch] \
+		"$src"/include/net/bond*.h | md5sum | cut -d' ' -f1)
 	if [[ ! -e $b/.prepared ]] || [[ $(cat "$b/.prepared") != "$stamp" ]]; then
 		rm -rf "$b"
 		# same layout as a kernel tree, so the patch applies to either
@@ -201,7 +203,10 @@ prepare() {
 		done
 		for p in "${patches[@]}"; do
 			if ! patch -d "$b" -p1 --no-backup-if-mismatch -F0 <"$p" >"$b/patch.log" 2>&1; then
-				grep -i -e fail -e hunk -e "can't find" "$b/patch.log" >&2 || cat "$b/patch.log" >&2
+				# the failed hunks, each under the file it is for
+				awk '/^patching file/ { f = $0; shown = 0; next }
+				     /FAILED|can.t find|malformed/ { if (!shown) print f; shown = 1; print }' \
+					"$b/patch.log" >&2
 				die "kernel $kver: ${p#"$ROOT"/} does not apply to the bonding sources in $src (failed hunks above)"
 			fi
 		done

@@ -8,6 +8,24 @@ source "$(dirname "$0")/../slb.sh"
 
 MIG=/sys/class/net/bond0/bonding/slb_migrate
 
+# move_and_catch MAC VID LABEL: migrate MAC's bucket (VLAN VID) to the
+# other slave and check a GARP for it, tagged VID, appears on that port
+move_and_catch() {
+	local mac=$1 vid=$2 s to
+	s=$(slb_slave_of "$mac" "$vid")
+	check "debugfs lists $3 as $mac/$vid (on $s)" test -n "$s"
+	to=eth0
+	[ "$s" = eth0 ] && to=eth1
+	in_ns sw slbgen recv "swp${to#eth}" -t 3 -e 0x0806 >/tmp/ann.out 2>/dev/null &
+	local pid=$!
+	sleep 0.3
+	check "migrate $3 vlan $vid to $to" sh -c "echo '$mac $vid $to' >$MIG"
+	wait $pid
+	check "GARP for $3 on swp${to#eth} tagged $vid" \
+		sh -c "grep -qi '^swp${to#eth} $mac $vid [1-9]' /tmp/ann.out"
+	MOVED_TO=swp${to#eth}
+}
+
 # (a) VLAN-aware host bridge, VMs in VLAN 10
 load_bonding
 topo_switch 2
@@ -16,19 +34,9 @@ echo 0 >/sys/class/net/bond0/bonding/slb_rebalance_interval
 topo_vms_vlan 2 10
 check "vm0 reaches the server over VLAN 10" ns_ping vm0 $SRV_IP4 3
 VM0=$(vm_mac 0)
-s=$(slb_slave_of "$VM0" 10)
-check "debugfs lists vm0 as $VM0/10 (on $s)" test -n "$s"
-to=eth0
-[ "$s" = eth0 ] && to=eth1
-in_ns sw slbgen recv "swp${to#eth}" -t 3 -e 0x0806 >/tmp/ann.out 2>/dev/null &
-pid=$!
-sleep 0.3
-check "migrate $VM0 vlan 10 to $to" sh -c "echo '$VM0 10 $to' >$MIG"
-wait $pid
-check "GARP for vm0 on swp${to#eth} tagged 10" \
-	sh -c "grep -qi '^swp${to#eth} $VM0 10 [1-9]' /tmp/ann.out"
-check "switch FDB: vm0 in VLAN 10 on swp${to#eth}" \
-	sh -c "bridge -n sw fdb show br br0 | grep -i '^$VM0 dev swp${to#eth} vlan 10'"
+move_and_catch "$VM0" 10 vm0
+check "switch FDB: vm0 in VLAN 10 on $MOVED_TO" \
+	sh -c "bridge -n sw fdb show br br0 | grep -i '^$VM0 dev $MOVED_TO vlan 10'"
 check "vm0 still reaches the server" ns_ping vm0 $SRV_IP4 3
 cleanup_topo
 
@@ -42,16 +50,7 @@ topo_bond_vlan bond0 20 192.0.2.100/24
 check "host reaches the server over bond0.20" \
 	sh -c "ping -c 3 -i 0.2 -W 2 -q $SRV_IP4 >/dev/null"
 BM=$(cat /sys/class/net/bond0/address)
-s=$(slb_slave_of "$BM" 20)
-check "debugfs lists the bond MAC on VLAN 20 (on $s)" test -n "$s"
-to=eth0
-[ "$s" = eth0 ] && to=eth1
-in_ns sw slbgen recv "swp${to#eth}" -t 3 -e 0x0806 >/tmp/ann.out 2>/dev/null &
-pid=$!
-sleep 0.3
-check "migrate bond MAC vlan 20 to $to" sh -c "echo '$BM 20 $to' >$MIG"
-wait $pid
-check "GARP (IPv4 known from its ARP) on swp${to#eth} tagged 20" \
-	sh -c "grep -qi '^swp${to#eth} $BM 20 [1-9]' /tmp/ann.out"
+# its IPv4 address is known from its own ARP: the announcement is a GARP
+move_and_catch "$BM" 20 "the bond MAC"
 check "host still reaches the server" sh -c "ping -c 3 -i 0.2 -W 2 -q $SRV_IP4 >/dev/null"
 end_test
