@@ -66,8 +66,18 @@ u64 slb_util(u64 load, u32 speed_mbps);
 void slb_slave_loads(const struct slb_core *c, u64 *load);
 
 /*
- * The usable slave with the lowest utilisation (ties: fewest buckets, then
- * lowest index), or SLB_NO_SLAVE.  nbuckets may be NULL.
+ * Placement of new buckets.  A slave's placement utilisation is 0 while it
+ * carries less than SLB_MIN_REBALANCE_LOAD; utilisations within 1/8 of each
+ * other count as equal and the slave with fewer buckets wins, so new MACs
+ * spread while links are idle or evenly loaded, and avoid a busy link.
+ */
+u64 slb_place_util(u64 load, u32 speed_mbps);
+bool slb_place_better(u64 util, unsigned int nbuckets, u64 best_util,
+		      unsigned int best_nbuckets);
+
+/*
+ * The usable slave to place a new bucket on (see above; ties: lowest
+ * index), or SLB_NO_SLAVE.  nbuckets may be NULL.
  */
 u16 slb_least_utilised(const struct slb_core *c, const u64 *load,
 		       const unsigned int *nbuckets);

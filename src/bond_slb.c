@@ -292,7 +292,7 @@ static void slb_learn(struct bond_slb *slb, const struct sk_buff *skb,
 /*
  * A bucket without a usable slave takes the least utilised one.  Rare (new
  * bucket, or its slave just failed), so it may walk the slaves; cmpxchg
- * makes concurrent CPUs agree.  Mirrors slb_least_utilised().
+ * makes concurrent CPUs agree.  Same rule as slb_least_utilised().
  */
 static struct slave *slb_assign(struct bonding *bond, struct bond_slb *slb,
 				unsigned int b, struct slave *old)
@@ -311,9 +311,9 @@ static struct slave *slb_assign(struct bonding *bond, struct bond_slb *slb,
 		if (!slb_usable(slave))
 			continue;
 		u = READ_ONCE(slave->slb.util);
-		if (!best || u < best_util ||
-		    (u == best_util && atomic_read(&slave->slb.nbuckets) <
-				       atomic_read(&best->slb.nbuckets))) {
+		if (!best ||
+		    slb_place_better(u, atomic_read(&slave->slb.nbuckets),
+				     best_util, atomic_read(&best->slb.nbuckets))) {
 			best = slave;
 			best_util = u;
 		}
@@ -667,7 +667,7 @@ static void slb_sample(struct bond_slb *slb, unsigned long now)
 		struct slave *s = slb->slaves[j];
 
 		WRITE_ONCE(s->slb.load, load[j]);
-		WRITE_ONCE(s->slb.util, slb_util(load[j], slb_speed(s)));
+		WRITE_ONCE(s->slb.util, slb_place_util(load[j], slb_speed(s)));
 	}
 }
 

@@ -54,6 +54,24 @@ static void slb_bucket_counts(const struct slb_core *c, unsigned int *n)
 			n[c->bucket[i].slave]++;
 }
 
+u64 slb_place_util(u64 load, u32 speed_mbps)
+{
+	return load < SLB_MIN_REBALANCE_LOAD ? 0 : slb_util(load, speed_mbps);
+}
+
+bool slb_place_better(u64 util, unsigned int nbuckets, u64 best_util,
+		      unsigned int best_nbuckets)
+{
+	u64 hi = util > best_util ? util : best_util;
+
+	if (util + hi / 8 < best_util)
+		return true;
+	if (best_util + hi / 8 < util)
+		return false;
+	/* about as busy (or both idle): spread by bucket count */
+	return nbuckets < best_nbuckets;
+}
+
 u16 slb_least_utilised(const struct slb_core *c, const u64 *load,
 		       const unsigned int *nbuckets)
 {
@@ -71,9 +89,9 @@ u16 slb_least_utilised(const struct slb_core *c, const u64 *load,
 
 		if (!c->slave[i].usable)
 			continue;
-		u = slb_util(load[i], c->slave[i].speed_mbps);
-		if (best == SLB_NO_SLAVE || u < best_util ||
-		    (u == best_util && nbuckets[i] < nbuckets[best])) {
+		u = slb_place_util(load[i], c->slave[i].speed_mbps);
+		if (best == SLB_NO_SLAVE ||
+		    slb_place_better(u, nbuckets[i], best_util, nbuckets[best])) {
 			best = i;
 			best_util = u;
 		}

@@ -55,8 +55,8 @@ static void test_least_utilised_uses_speed(void)
 
 	setup(2, 1000);
 	c.slave[1].speed_mbps = 10000;
-	put(1, 0, 100000);
-	put(2, 1, 500000);	/* more bytes, but on a 10x faster link */
+	put(1, 0, 1000000);
+	put(2, 1, 5000000);	/* more bytes, but on a 10x faster link */
 	slb_slave_loads(&c, load);
 	EXPECT(slb_least_utilised(&c, load, NULL) == 1);
 	c.slave[1].usable = false;
@@ -77,6 +77,35 @@ static void test_least_utilised_ties_by_bucket_count(void)
 	EXPECT(slb_least_utilised(&c, load, NULL) == 2);
 	c.slave[2].speed_mbps = 0;	/* unknown speed counts as 1 Gb/s */
 	EXPECT(slb_least_utilised(&c, load, NULL) == 2);
+}
+
+static void test_place_spreads_idle_and_avoids_busy(void)
+{
+	u64 load[SLB_MAX_SLAVES];
+	unsigned int n[SLB_MAX_SLAVES] = { 0 };
+	int i;
+
+	/* idle links (loads under the floor): new buckets alternate */
+	setup(2, 1000);
+	load[0] = SLB_MIN_REBALANCE_LOAD / 2;
+	load[1] = 0;
+	for (i = 0; i < 64; i++)
+		n[slb_least_utilised(&c, load, n)]++;
+	EXPECT(n[0] == 32 && n[1] == 32);
+	/* a busy link gets none, even with fewer buckets */
+	load[0] = 50 * SLB_MIN_REBALANCE_LOAD;
+	load[1] = 2 * SLB_MIN_REBALANCE_LOAD;
+	n[0] = 0;
+	n[1] = 10;
+	for (i = 0; i < 8; i++)
+		n[slb_least_utilised(&c, load, n)]++;
+	EXPECT(n[0] == 0 && n[1] == 18);
+	/* within 1/8: about equal, bucket count decides */
+	load[0] = 10 * SLB_MIN_REBALANCE_LOAD;
+	load[1] = 11 * SLB_MIN_REBALANCE_LOAD;
+	n[0] = 5;
+	n[1] = 1;
+	EXPECT(slb_least_utilised(&c, load, n) == 1);
 }
 
 static void test_rebalance_moves_to_idle_slave(void)
@@ -224,6 +253,7 @@ int main(void)
 	RUN(test_key_packs_mac_and_vlan);
 	RUN(test_least_utilised_uses_speed);
 	RUN(test_least_utilised_ties_by_bucket_count);
+	RUN(test_place_spreads_idle_and_avoids_busy);
 	RUN(test_rebalance_moves_to_idle_slave);
 	RUN(test_rebalance_ignores_small_imbalance);
 	RUN(test_rebalance_single_elephant_stays);
