@@ -52,6 +52,9 @@ MODULE_VERSION(BOND_SLB_VERSION);
 #define SLB_GARP_LOCK_MS	5000	/* our own announcement, not a migration */
 #define SLB_ANNOUNCE_BURST	1024	/* announcements per second, at most */
 #define SLB_KEY_BUSY		(~0ULL)	/* slot being filled; never a real key */
+#define SLB_LACP_SUBTYPE	1	/* slow protocols subtype of LACP */
+#define SLB_LACP_STATE_OFF	18	/* actor state, from the subtype byte */
+#define SLB_LACP_SHORT_TIMEOUT	0x02	/* actor state: fast (1 s) LACPDUs */
 
 struct slb_mac {
 	u64 key;			/* slb_mac_vlan_key(); 0 = free */
@@ -631,6 +634,23 @@ static void slb_update_rx_slave(struct bonding *bond, struct bond_slb *slb)
 /* ------------------------------------------------------------------ */
 /* periodic work: measure, rebalance, announce                         */
 
+/* The work: forget the LACP flag of slaves whose LACPDUs stopped. */
+static void slb_lacp_expire(struct bond_slb *slb)
+{
+	unsigned int i;
+
+	for (i = 0; i < slb->nslaves; i++) {
+		struct slave *s = slb->slaves[i];
+
+		if (READ_ONCE(s->slb.lacp_warned) &&
+		    time_after(jiffies, READ_ONCE(s->slb.lacp_until))) {
+			WRITE_ONCE(s->slb.lacp_warned, false);
+			slave_info(slb->bond->dev, s->dev,
+				   "balance-slb: no more LACPDUs\n");
+		}
+	}
+}
+
 static unsigned long slb_period(const struct bonding *bond)
 {
 	u32 iv = bond->slb_params.rebalance_interval;
@@ -683,6 +703,7 @@ static void slb_work(struct work_struct *work)
 	if (time_after_eq(now, slb->last_sample + slb_period(bond)))
 		slb_sample(slb, now);
 	slb_update_rx_slave(bond, slb);
+	slb_lacp_expire(slb);
 	failback = time_before(now, slb->failback_until);
 	if ((iv && time_after_eq(now, slb->last_rebalance + msecs_to_jiffies(iv))) ||
 	    failback) {
@@ -722,6 +743,30 @@ static bool slb_is_announcement(const struct sk_buff *skb, __be16 proto,
 	return arp->sip == arp->tip;	/* gratuitous */
 }
 
+/*
+ * A slave that receives LACPDUs is cabled to a switch port in a LAG/LACP
+ * group: the switch then spreads our VMs' traffic over the group as it
+ * likes and SLB silently breaks.  Say so once per slave, loudly; keep
+ * handling frames.  The flag lasts three LACPDU periods (fast or slow, as
+ * the partner announces), then the work clears it.
+ */
+static void slb_lacp_seen(struct bonding *bond, struct slave *slave,
+			  const struct sk_buff *skb)
+{
+	u8 _buf[SLB_LACP_STATE_OFF + 1];
+	const u8 *pdu;
+	unsigned int period;
+
+	pdu = skb_header_pointer(skb, 0, sizeof(_buf), _buf);
+	if (!pdu || pdu[0] != SLB_LACP_SUBTYPE)
+		return;
+	period = pdu[SLB_LACP_STATE_OFF] & SLB_LACP_SHORT_TIMEOUT ? 1 : 30;
+	WRITE_ONCE(slave->slb.lacp_until, jiffies + 3 * period * HZ + HZ);
+	if (!xchg(&slave->slb.lacp_warned, true))
+		slave_warn(bond->dev, slave->dev,
+			   "balance-slb: receiving LACPDUs, so its switch port is in a LAG/LACP group (port-channel); balance-slb needs plain, independent switch ports: remove the port from the group on the switch\n");
+}
+
 /* bond->recv_probe: runs for every frame a slave receives, under RCU. */
 static int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
 			 struct slave *slave)
@@ -734,6 +779,9 @@ static int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
 
 	if (unlikely(!slb))
 		return RX_HANDLER_ANOTHER;
+
+	if (unlikely(skb->protocol == htons(ETH_P_SLOW)))
+		slb_lacp_seen(bond, slave, skb);
 
 	if (is_multicast_ether_addr(eth->h_dest) &&
 	    rcu_access_pointer(slb->rx_slave) != slave) {
@@ -1057,6 +1105,9 @@ void bond_slb_slave_info_show(struct seq_file *seq,
 		   (s64)atomic64_read(&slave->slb.moves_in));
 	seq_printf(seq, "SLB moves out: %lld\n",
 		   (s64)atomic64_read(&slave->slb.moves_out));
+	seq_printf(seq, "SLB switch port in a LAG (LACPDUs received): %s\n",
+		   READ_ONCE(slave->slb.lacp_warned) ?
+		   "yes - remove it from the LAG/LACP group" : "no");
 }
 
 static int slb_buckets_show(struct seq_file *seq, void *v)

@@ -39,6 +39,8 @@ struct slb_slave_info {
 	u64 util;		/* load per link speed, for placement */
 	atomic_t nbuckets;
 	bool leaving;		/* being released: take no new buckets */
+	bool lacp_warned;	/* receives LACPDUs: its port is in a LAG */
+	unsigned long lacp_until; /* jiffies: LACPDUs expected until then */
 };
 
 struct bond_slb;
