@@ -66,3 +66,23 @@ lint:
 clean:
 	rm -rf $(ROOT)/build
 	@$(MAKE) -s -C $(ROOT)/selftests/unit clean
+
+# Rebalancer quality: the real src/bond_slb_core.c against models of the
+# alternatives on generated traces (userspace, deterministic, ~30 s).
+BENCH_SIM_DIR := $(ROOT)/build/bench/sim
+BENCH_SIM_SRCS := $(wildcard $(ROOT)/tools/bench/*.c) $(ROOT)/src/bond_slb_core.c
+
+$(BENCH_SIM_DIR)/sim: $(BENCH_SIM_SRCS) $(ROOT)/tools/bench/sim.h \
+		$(ROOT)/include/bond_slb_core.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -I$(ROOT)/selftests/unit/shim \
+		-I$(ROOT)/include -o $@ $(BENCH_SIM_SRCS) -lm
+
+bench-sim: $(BENCH_SIM_DIR)/sim
+	@$< --out $(BENCH_SIM_DIR) --rev "$$(cd $(ROOT) && \
+		git log -1 --format=%h -- src/bond_slb_core.c include/bond_slb_core.h \
+		2>/dev/null)$$(cd $(ROOT) && git diff --quiet HEAD -- \
+		src/bond_slb_core.c include/bond_slb_core.h 2>/dev/null || echo +changes)"
+	@$(ROOT)/tools/bench/plot.sh $(BENCH_SIM_DIR)
+
+.PHONY: bench-sim

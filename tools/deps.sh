@@ -7,7 +7,7 @@ set -euo pipefail
 PKGS=(make gcc gcc-12 libc6-dev patch xz-utils cpio gzip kmod dwarves
       libelf1 libssl3 zlib1g apt-utils
       qemu-system-x86 busybox-static bash iproute2 ethtool tcpdump
-      iputils-ping procps sparse perl zstd binutils)
+      iputils-ping procps sparse perl zstd binutils gnuplot-nox)
 
 missing=()
 for p in "${PKGS[@]}"; do

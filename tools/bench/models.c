@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * MODELS of the rebalancers a user would otherwise pick, written for this
+ * simulator from their documented behaviour; no code was taken from Open
+ * vSwitch, Linux or libteam.  Where the documentation is silent, the choice
+ * made is said next to it.  All work on the same 256 buckets and see the
+ * same byte counters as balance-slb.
+ *
+ * OVS SLB (Documentation/topics/bonding.rst, vswitch.xml):
+ *   - a new hash goes to a member "arbitrarily": here round-robin over the
+ *     enabled members; a disabled member's hashes are re-placed the same
+ *     way on their next frame; a returning member gets nothing until the
+ *     next rebalance;
+ *   - every bond-rebalance-interval (10 s): loads are the bytes of each
+ *     hash, "over approximately the past minute, with data sent more
+ *     recently weighted more heavily" (here: accumulated, halved after each
+ *     rebalance); members are taken from most to least loaded; while a
+ *     member H is "significantly more loaded" than the least loaded L (at
+ *     least 1 Mbit/s more and at least 3 % more) and carries at least two
+ *     hashes, one of H's hashes moves to L, but only if that lowers the
+ *     H:L load ratio by at least 0.1 (here: the heaviest hash not over
+ *     half the difference, so the pair does not swap roles);
+ *   - bytes, not utilisation: link speeds are not considered; no cap on
+ *     moves per run (a hash moves at most once per run), no cooldown.
+ *
+ * Linux balance-tlb (Documentation/networking/bonding.rst, tlb_dynamic_lb=1):
+ *   - every 10 s all hash assignments are cleared; a hash's load for the
+ *     next period is its average bytes/s of the period that ended (plus
+ *     one, as the driver does, so a clear right after a clear does not
+ *     put everything on one slave);
+ *   - a hash without a slave takes, on its first frame, the slave with the
+ *     most spare capacity (speed minus the loads of the hashes placed on it
+ *     since the clear); hashes never seen before count as load 0;
+ *   - a failed slave's hashes are re-placed the same way on their next
+ *     frame; a slave coming up orders a full clear at once.
+ *
+ * teamd "basic" tx_balancer (teamd.conf(5), runner loadbalance):
+ *   - every balancing_interval (default 5 s) all hashes, heaviest first by
+ *     the bytes of the last interval, are assigned to the port that has
+ *     received the fewest bytes so far in this pass (bytes, not speed);
+ *     hashes that sent nothing keep their port;
+ *   - an unmapped hash uses hash % enabled ports; a failed port's hashes
+ *     fall back to that until the next pass.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "sim.h"
+
+/* ------------------------------------------------------------ OVS SLB */
+
+#define OVS_INTERVAL_S		10
+#define OVS_MIN_OVERLOAD	(125000ULL * OVS_INTERVAL_S)	/* ~1 Mbit/s */
+#define OVS_MIN_OVERLOAD_PCT	3
+#define OVS_MIN_RATIO_GAIN	0.1
+
+struct ovs_sim {
+	const struct trace *tr;
+	u16 slave[SLB_BUCKETS];
+	u64 bytes[SLB_BUCKETS];
+	bool en[SIM_MAX_SLAVES];
+	unsigned int rr;
+	unsigned int next_rebalance;
+};
+
+static void *ovs_init(const struct trace *tr)
+{
+	struct ovs_sim *s = calloc(1, sizeof(*s));
+	unsigned int i;
+
+	if (!s)
+		abort();
+	s->tr = tr;
+	for (i = 0; i < SLB_BUCKETS; i++)
+		s->slave[i] = SLB_NO_SLAVE;
+	for (i = 0; i < tr->nslaves; i++)
+		s->en[i] = true;
+	s->next_rebalance = OVS_INTERVAL_S;
+	return s;
+}
+
+static bool ovs_link(void *st, unsigned int slave, bool up, unsigned int t)
+{
+	struct ovs_sim *s = st;
+	unsigned int b;
+
+	(void)t;
+	s->en[slave] = up;
+	if (up)
+		return false;
+	for (b = 0; b < SLB_BUCKETS; b++)
+		if (s->slave[b] == slave)
+			s->slave[b] = SLB_NO_SLAVE;
+	return false;
+}
+
+static void ovs_traffic(void *st, unsigned int t)
+{
+	struct ovs_sim *s = st;
+	unsigned int i, n, k, ns = s->tr->nslaves;
+	bool need[SLB_BUCKETS];
+	u16 order[SLB_BUCKETS];
+
+	for (i = 0; i < SLB_BUCKETS; i++)
+		need[i] = s->slave[i] == SLB_NO_SLAVE;
+	n = sim_arrivals(s->tr, t, need, order);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < ns; k++) {
+			unsigned int cand = (s->rr + k) % ns;
+
+			if (s->en[cand]) {
+				s->slave[order[i]] = cand;
+				s->rr = cand + 1;
+				break;
+			}
+		}
+	}
+	for (i = 0; i < SLB_BUCKETS; i++)
+		s->bytes[i] += s->tr->bytes[TR_IDX(t, i)];
+}
+
+/* one hash from the busiest member that can give one; false: balanced */
+static bool ovs_move_one(struct ovs_sim *s, bool *moved)
+{
+	unsigned int ns = s->tr->nslaves, i, b, nh;
+	u64 load[SIM_MAX_SLAVES] = { 0 };
+	bool tried[SIM_MAX_SLAVES] = { false };
+	int lo = -1;
+
+	for (b = 0; b < SLB_BUCKETS; b++)
+		if (s->slave[b] != SLB_NO_SLAVE)
+			load[s->slave[b]] += s->bytes[b];
+	for (i = 0; i < ns; i++)
+		if (s->en[i] && (lo < 0 || load[i] < load[lo]))
+			lo = i;
+	if (lo < 0)
+		return false;
+	for (;;) {
+		int hi = -1, best = -1;
+		u64 diff;
+		double before, after;
+
+		for (i = 0; i < ns; i++)
+			if (s->en[i] && (int)i != lo && !tried[i] &&
+			    (hi < 0 || load[i] > load[hi]))
+				hi = i;
+		if (hi < 0)
+			return false;
+		tried[hi] = true;
+		diff = load[hi] - load[lo];
+		if (load[hi] < load[lo] || diff < OVS_MIN_OVERLOAD ||
+		    diff * 100 < load[lo] * OVS_MIN_OVERLOAD_PCT)
+			return false;	/* the rest are even less loaded */
+		nh = 0;
+		for (b = 0; b < SLB_BUCKETS; b++) {
+			if (s->slave[b] != hi || !s->bytes[b])
+				continue;
+			nh++;
+			if (moved[b] || 2 * s->bytes[b] > diff)
+				continue;
+			if (best < 0 || s->bytes[b] > s->bytes[best])
+				best = b;
+		}
+		if (nh < 2 || best < 0)
+			continue;
+		before = load[lo] ? (double)load[hi] / load[lo] : 1e300;
+		after = (double)(load[hi] - s->bytes[best]) /
+			(double)(load[lo] + s->bytes[best]);
+		if (before - after < OVS_MIN_RATIO_GAIN)
+			continue;
+		s->slave[best] = lo;
+		moved[best] = true;
+		return true;
+	}
+}
+
+static bool ovs_tick(void *st, unsigned int t)
+{
+	struct ovs_sim *s = st;
+	bool moved[SLB_BUCKETS] = { false };
+	unsigned int b;
+
+	if (t + 1 < s->next_rebalance)
+		return false;
+	s->next_rebalance += OVS_INTERVAL_S;
+	while (ovs_move_one(s, moved))
+		;
+	for (b = 0; b < SLB_BUCKETS; b++)
+		s->bytes[b] /= 2;
+	return true;
+}
+
+static u16 ovs_slave_of(void *st, unsigned int b)
+{
+	return ((struct ovs_sim *)st)->slave[b];
+}
+
+const struct algo algo_ovs = {
+	.name = "ovs-slb",
+	.label = "MODEL of Open vSwitch bond_mode=balance-slb (from its documentation)",
+	.init = ovs_init,
+	.link = ovs_link,
+	.traffic = ovs_traffic,
+	.tick = ovs_tick,
+	.slave_of = ovs_slave_of,
+	.fini = free,
+};
+
+/* ------------------------------------------------------- Linux TLB */
+
+#define TLB_INTERVAL_S		10
+
+struct tlb_sim {
+	const struct trace *tr;
+	u16 slave[SLB_BUCKETS];
+	u64 bytes[SLB_BUCKETS];		/* this period */
+	u64 history[SLB_BUCKETS];	/* bytes/s of the last period */
+	double load[SIM_MAX_SLAVES];	/* placed since the last clear */
+	bool en[SIM_MAX_SLAVES];
+	unsigned int next_clear;
+};
+
+static void *tlb_init(const struct trace *tr)
+{
+	struct tlb_sim *s = calloc(1, sizeof(*s));
+	unsigned int i;
+
+	if (!s)
+		abort();
+	s->tr = tr;
+	for (i = 0; i < SLB_BUCKETS; i++)
+		s->slave[i] = SLB_NO_SLAVE;
+	for (i = 0; i < tr->nslaves; i++)
+		s->en[i] = true;
+	s->next_clear = TLB_INTERVAL_S;
+	return s;
+}
+
+static void tlb_clear(struct tlb_sim *s)
+{
+	unsigned int b;
+
+	for (b = 0; b < SLB_BUCKETS; b++) {
+		/* +1: a hash still counts a little after a short period */
+		s->history[b] = 1 + s->bytes[b] / TLB_INTERVAL_S;
+		s->bytes[b] = 0;
+		s->slave[b] = SLB_NO_SLAVE;
+	}
+	memset(s->load, 0, sizeof(s->load));
+}
+
+static bool tlb_link(void *st, unsigned int slave, bool up, unsigned int t)
+{
+	struct tlb_sim *s = st;
+	unsigned int b;
+
+	s->en[slave] = up;
+	if (up) {
+		/* "rebalance ASAP": a full clear now, the period restarts */
+		tlb_clear(s);
+		s->next_clear = t + TLB_INTERVAL_S;
+		return true;
+	}
+	for (b = 0; b < SLB_BUCKETS; b++)
+		if (s->slave[b] == slave)
+			s->slave[b] = SLB_NO_SLAVE;
+	s->load[slave] = 0;
+	return false;
+}
+
+static void tlb_traffic(void *st, unsigned int t)
+{
+	struct tlb_sim *s = st;
+	unsigned int i, j, n;
+	bool need[SLB_BUCKETS];
+	u16 order[SLB_BUCKETS];
+
+	for (i = 0; i < SLB_BUCKETS; i++)
+		need[i] = s->slave[i] == SLB_NO_SLAVE;
+	n = sim_arrivals(s->tr, t, need, order);
+	for (i = 0; i < n; i++) {
+		u16 b = order[i];
+		int best = -1;
+		double gap, best_gap = 0;
+
+		/* spare capacity in bits/s; the first of equals wins */
+		for (j = 0; j < s->tr->nslaves; j++) {
+			if (!s->en[j])
+				continue;
+			gap = s->tr->speed[j] * 1048576.0 - s->load[j] * 8;
+			if (best < 0 || gap > best_gap) {
+				best = j;
+				best_gap = gap;
+			}
+		}
+		if (best < 0)
+			continue;
+		s->slave[b] = best;
+		s->load[best] += s->history[b];
+	}
+	for (i = 0; i < SLB_BUCKETS; i++)
+		s->bytes[i] += s->tr->bytes[TR_IDX(t, i)];
+}
+
+static bool tlb_tick(void *st, unsigned int t)
+{
+	struct tlb_sim *s = st;
+
+	if (t + 1 < s->next_clear)
+		return false;
+	s->next_clear = t + 1 + TLB_INTERVAL_S;
+	tlb_clear(s);
+	return true;
+}
+
+static u16 tlb_slave_of(void *st, unsigned int b)
+{
+	return ((struct tlb_sim *)st)->slave[b];
+}
+
+const struct algo algo_tlb = {
+	.name = "tlb",
+	.label = "MODEL of Linux bonding balance-tlb, tlb_dynamic_lb=1 (from its documentation)",
+	.init = tlb_init,
+	.link = tlb_link,
+	.traffic = tlb_traffic,
+	.tick = tlb_tick,
+	.slave_of = tlb_slave_of,
+	.fini = free,
+};
+
+/* ------------------------------------------------------ teamd basic */
+
+#define TEAM_INTERVAL_S		5
+
+struct team_sim {
+	const struct trace *tr;
+	u16 map[SLB_BUCKETS];		/* SLB_NO_SLAVE: unmapped */
+	u64 bytes[SLB_BUCKETS];		/* this interval */
+	bool en[SIM_MAX_SLAVES];
+	unsigned int next;
+};
+
+static void *team_init(const struct trace *tr)
+{
+	struct team_sim *s = calloc(1, sizeof(*s));
+	unsigned int i;
+
+	if (!s)
+		abort();
+	s->tr = tr;
+	for (i = 0; i < SLB_BUCKETS; i++)
+		s->map[i] = SLB_NO_SLAVE;
+	for (i = 0; i < tr->nslaves; i++)
+		s->en[i] = true;
+	s->next = TEAM_INTERVAL_S;
+	return s;
+}
+
+static bool team_link(void *st, unsigned int slave, bool up, unsigned int t)
+{
+	struct team_sim *s = st;
+	unsigned int b;
+
+	(void)t;
+	s->en[slave] = up;
+	if (up)
+		return false;
+	for (b = 0; b < SLB_BUCKETS; b++)
+		if (s->map[b] == slave)
+			s->map[b] = SLB_NO_SLAVE;
+	return false;
+}
+
+static void team_traffic(void *st, unsigned int t)
+{
+	struct team_sim *s = st;
+	unsigned int b;
+
+	for (b = 0; b < SLB_BUCKETS; b++)
+		s->bytes[b] += s->tr->bytes[TR_IDX(t, b)];
+}
+
+static bool team_tick(void *st, unsigned int t)
+{
+	struct team_sim *s = st;
+	u64 port[SIM_MAX_SLAVES] = { 0 };
+	bool done[SLB_BUCKETS] = { false };
+	unsigned int i, j;
+
+	if (t + 1 < s->next)
+		return false;
+	s->next += TEAM_INTERVAL_S;
+	for (i = 0; i < SLB_BUCKETS; i++) {
+		int big = -1, lo = -1;
+
+		for (j = 0; j < SLB_BUCKETS; j++)
+			if (!done[j] && (big < 0 || s->bytes[j] > s->bytes[big]))
+				big = j;
+		done[big] = true;
+		if (s->map[big] != SLB_NO_SLAVE && !s->bytes[big])
+			continue;
+		for (j = 0; j < s->tr->nslaves; j++)
+			if (s->en[j] && (lo < 0 || port[j] < port[lo]))
+				lo = j;
+		if (lo < 0)
+			break;
+		s->map[big] = lo;
+		port[lo] += s->bytes[big];
+	}
+	memset(s->bytes, 0, sizeof(s->bytes));
+	return true;
+}
+
+static u16 team_slave_of(void *st, unsigned int b)
+{
+	struct team_sim *s = st;
+	unsigned int j, n = 0, k;
+
+	if (s->map[b] != SLB_NO_SLAVE)
+		return s->map[b];
+	for (j = 0; j < s->tr->nslaves; j++)
+		n += s->en[j];
+	if (!n)
+		return SLB_NO_SLAVE;
+	k = b % n;
+	for (j = 0; j < s->tr->nslaves; j++)
+		if (s->en[j] && !k--)
+			return j;
+	return SLB_NO_SLAVE;
+}
+
+const struct algo algo_team = {
+	.name = "teamd",
+	.label = "MODEL of teamd runner loadbalance, tx_balancer basic (from its documentation)",
+	.init = team_init,
+	.link = team_link,
+	.traffic = team_traffic,
+	.tick = team_tick,
+	.slave_of = team_slave_of,
+	.fini = free,
+};
