@@ -9,6 +9,8 @@
 #                           lines in $SLB_RECV (call it directly, not in $())
 #   slb_slave_of MAC [VID]  the slave debugfs says holds MAC's bucket
 #   slb_bucket_of MAC [VID] that bucket's number
+#   slb_settled MAC SLAVE   MAC's bucket is on SLAVE with no move waiting
+#   slb_moves_of MAC        how many times MAC's bucket has moved
 #   proc_val FIELD [BOND]   value of "FIELD: value" in /proc/net/bonding
 #   port_of_mac MAC         from sw_recv output: the switch ports MAC used
 
@@ -55,6 +57,8 @@ port_of_mac() {
 slb_line() { grep -i " $1/${2:-0}\( \|$\)" "$SLB_DBG/$SLB_BOND/slb_buckets"; }
 slb_slave_of() { slb_line "$@" | awk '{ print $2 }'; }
 slb_bucket_of() { slb_line "$@" | awk '{ print $1 }'; }
+slb_settled() { slb_line "$1" | awk -v s="$2" '$2 == s && $6 == "-" { ok = 1 } END { exit !ok }'; }
+slb_moves_of() { slb_line "$1" | awk '{ print $5 }'; }
 proc_val() {
 	awk -F': ' -v f="$1" '$1 == f { split($2, v, " "); print v[1]; exit }' \
 		"/proc/net/bonding/${2:-$SLB_BOND}"

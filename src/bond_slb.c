@@ -44,7 +44,10 @@ MODULE_VERSION(BOND_SLB_VERSION);
 #define SLB_MIN_INTERVAL_MS	100	/* shortest non-zero interval */
 #define SLB_MAX_INTERVAL_MS	86400000 /* one day */
 #define SLB_DEFAULT_INTERVAL_MS	10000
-#define SLB_COOLDOWN_MS		30000	/* a moved bucket stays put */
+#define SLB_DEFAULT_COOLDOWN_MS	30000	/* a moved bucket stays put */
+#define SLB_DEFAULT_GAP_MS	50	/* idle time before a bucket moves */
+#define SLB_MAX_GAP_MS		1000
+#define SLB_MOVE_MAX_WAIT_MS	2000	/* a bucket that never idles moves anyway */
 #define SLB_FAILBACK_MS		10000	/* rebalance window after a slave joins */
 #define SLB_MAC_SLOTS		4096	/* known MACs per bond, bounded */
 #define SLB_MAC_PROBES		8
@@ -66,9 +69,13 @@ struct slb_mac {
 
 struct slb_bucket {
 	struct slave __rcu *slave;
+	struct slave __rcu *next;	/* planned move, waiting for a gap */
+	u64 last_tx_ns;			/* while a move waits: last frame */
+	u64 move_since_ns;		/* when that move was planned */
 	u64 load;			/* bytes/s, EWMA */
 	u64 bytes_seen;			/* counter sum at the last sample */
 	unsigned long moved;		/* jiffies of the last move */
+	u32 nmoves;
 	bool moved_ever;
 };
 
@@ -91,6 +98,9 @@ struct bond_slb {
 	struct mutex lock;		/* control path, see top of file */
 	/* buckets whose MACs still have to be announced */
 	unsigned long announce_pending[BITS_TO_LONGS(SLB_BUCKETS)];
+	/* buckets whose planned move the transmit path carried out */
+	unsigned long move_done[BITS_TO_LONGS(SLB_BUCKETS)];
+	unsigned int moves_waiting;	/* buckets with a planned move */
 	unsigned long last_sample;
 	unsigned long last_rebalance;
 	unsigned long failback_until;
@@ -111,31 +121,64 @@ struct bond_slb {
 /* ------------------------------------------------------------------ */
 /* module parameter                                                    */
 
-static int slb_interval_param_set(const char *val,
-				  const struct kernel_param *kp)
+/*
+ * Defaults for new bonds.  The bond's sysfs options validate through
+ * bonding's option table; these check the same ranges themselves.
+ */
+struct slb_uint_param {
+	unsigned int val;
+	unsigned int min_nonzero;	/* 0 is always allowed */
+	unsigned int max;
+};
+
+static int slb_param_set(const char *val, const struct kernel_param *kp)
 {
+	struct slb_uint_param *p = kp->arg;
 	unsigned int v;
 	int err;
 
 	err = kstrtouint(val, 0, &v);
 	if (err)
 		return err;
-	if (v && (v < SLB_MIN_INTERVAL_MS || v > SLB_MAX_INTERVAL_MS))
+	if (v && (v < p->min_nonzero || v > p->max))
 		return -ERANGE;
-	*(unsigned int *)kp->arg = v;
+	p->val = v;
 	return 0;
 }
 
-static const struct kernel_param_ops slb_interval_param_ops = {
-	.set = slb_interval_param_set,
-	.get = param_get_uint,
+static int slb_param_get(char *buf, const struct kernel_param *kp)
+{
+	const struct slb_uint_param *p = kp->arg;
+
+	return sysfs_emit(buf, "%u\n", p->val);
+}
+
+static const struct kernel_param_ops slb_param_ops = {
+	.set = slb_param_set,
+	.get = slb_param_get,
 };
 
-static unsigned int slb_rebalance_interval = SLB_DEFAULT_INTERVAL_MS;
-module_param_cb(slb_rebalance_interval, &slb_interval_param_ops,
+static struct slb_uint_param slb_rebalance_interval = {
+	SLB_DEFAULT_INTERVAL_MS, SLB_MIN_INTERVAL_MS, SLB_MAX_INTERVAL_MS
+};
+module_param_cb(slb_rebalance_interval, &slb_param_ops,
 		&slb_rebalance_interval, 0444);
 MODULE_PARM_DESC(slb_rebalance_interval,
 		 "balance-slb: ms between rebalancing runs, 0 = never, 100..86400000 (default 10000)");
+
+static struct slb_uint_param slb_move_gap = {
+	SLB_DEFAULT_GAP_MS, 1, SLB_MAX_GAP_MS
+};
+module_param_cb(slb_move_gap, &slb_param_ops, &slb_move_gap, 0444);
+MODULE_PARM_DESC(slb_move_gap,
+		 "balance-slb: ms a bucket's traffic must pause before it moves, 0 = move at once, 0..1000 (default 50)");
+
+static struct slb_uint_param slb_move_cooldown = {
+	SLB_DEFAULT_COOLDOWN_MS, 1, SLB_MAX_INTERVAL_MS
+};
+module_param_cb(slb_move_cooldown, &slb_param_ops, &slb_move_cooldown, 0444);
+MODULE_PARM_DESC(slb_move_cooldown,
+		 "balance-slb: ms a moved bucket stays on its slave before rebalancing may move it again, 0..86400000 (default 30000)");
 
 /* ------------------------------------------------------------------ */
 /* helpers                                                             */
@@ -166,8 +209,15 @@ static u32 slb_speed(const struct slave *slave)
 
 static bool slb_usable(const struct slave *slave)
 {
-	return slave && !READ_ONCE(slave->slb.leaving) &&
-		bond_slave_can_tx((struct slave *)slave);
+	if (!slave || READ_ONCE(slave->slb.leaving))
+		return false;
+	/* downdelay: the admin asked to keep using it until bonding gives up */
+	if (READ_ONCE(slave->bond->params.downdelay))
+		return netif_running(slave->dev) &&
+			bond_is_active_slave((struct slave *)slave) &&
+			(slave->link == BOND_LINK_UP ||
+			 slave->link == BOND_LINK_FAIL);
+	return bond_slave_can_tx((struct slave *)slave);
 }
 
 static bool slb_mac_fresh(const struct slb_mac *m, unsigned long now)
@@ -343,6 +393,63 @@ static struct slave *slb_assign(struct bonding *bond, struct bond_slb *slb,
 	return best;
 }
 
+/*
+ * Reorder-free moves.  A planned move (rebalance, failback, slb_migrate)
+ * waits in bucket->next for a pause in the bucket's traffic at least
+ * slb_move_gap long: by then the frames queued on the old slave have
+ * left, so the first frame on the new slave cannot overtake them.  A
+ * bucket that never pauses moves after SLB_MOVE_MAX_WAIT_MS anyway.
+ * Failover does not wait: the old link is gone.
+ */
+static bool slb_move_due(const struct bonding *bond,
+			 const struct slb_bucket *bk, u64 now, u64 last)
+{
+	s64 gap = (s64)READ_ONCE(bond->slb_params.move_gap) * NSEC_PER_MSEC;
+
+	/* signed: another CPU may have stamped a frame after 'now' was read */
+	return (s64)(now - last) >= gap ||
+		(s64)(now - READ_ONCE(bk->move_since_ns)) >=
+		(s64)SLB_MOVE_MAX_WAIT_MS * NSEC_PER_MSEC;
+}
+
+/* Point bucket b at 'to' unless another CPU changed it meanwhile. */
+static bool slb_switch(struct bond_slb *slb, unsigned int b,
+		       struct slave *from, struct slave *to)
+{
+	struct slave *cur;
+
+	cur = unrcu_pointer(cmpxchg(&slb->bucket[b].slave, RCU_INITIALIZER(from),
+				    RCU_INITIALIZER(to)));
+	if (cur != from)
+		return false;
+	atomic64_inc(&to->slb.moves_in);
+	if (from)
+		atomic64_inc(&from->slb.moves_out);
+	atomic64_inc(&slb->moves);
+	return true;
+}
+
+/* A frame of a bucket whose move waits: is this the gap to move at? */
+static struct slave *slb_flowlet(struct bonding *bond, struct bond_slb *slb,
+				 unsigned int b, struct slave *cur)
+{
+	struct slb_bucket *bk = &slb->bucket[b];
+	struct slave *to = rcu_dereference(bk->next);
+	u64 now = ktime_get_mono_fast_ns();
+
+	if (!to || to == cur)
+		return cur;
+	if (!slb_move_due(bond, bk, now, READ_ONCE(bk->last_tx_ns)) ||
+	    !slb_usable(to) || !slb_switch(slb, b, cur, to)) {
+		WRITE_ONCE(bk->last_tx_ns, now);
+		return cur;
+	}
+	/* the work clears ->next and announces the MACs on 'to' */
+	set_bit(b, slb->move_done);
+	mod_delayed_work(bond->wq, &slb->work, 0);
+	return to;
+}
+
 static struct slave *slb_tx_slave(struct bonding *bond, struct bond_slb *slb,
 				  const struct sk_buff *skb, bool learn)
 {
@@ -359,6 +466,8 @@ static struct slave *slb_tx_slave(struct bonding *bond, struct bond_slb *slb,
 	slave = rcu_dereference(slb->bucket[b].slave);
 	if (unlikely(!slb_usable(slave)))
 		slave = slb_assign(bond, slb, b, slave);
+	else if (unlikely(rcu_access_pointer(slb->bucket[b].next)) && learn)
+		slave = slb_flowlet(bond, slb, b, slave);
 	if (learn && slave) {
 		this_cpu_add(slb->pcpu->bytes[b], skb->len);
 		slb_learn(slb, skb, key, h, b, proto, l3off);
@@ -460,8 +569,14 @@ static void slb_announce_pending(struct bond_slb *slb)
 		slave = rcu_dereference(slb->bucket[b].slave);
 		if (!slb_usable(slave))
 			continue;
+		/*
+		 * Stamp first: the switch may flood the announcement back to
+		 * another slave, and receive on another CPU must see it as ours
+		 * rather than as the VM migrating away.
+		 */
+		WRITE_ONCE(m->announced, now);
+		smp_wmb();	/* the stamp before the frame */
 		if (slb_announce_mac(slave, READ_ONCE(m->key), READ_ONCE(m->ip))) {
-			WRITE_ONCE(m->announced, now);
 			slb->announces++;
 			slb->tokens--;
 		}
@@ -485,15 +600,20 @@ static void slb_snapshot(struct bond_slb *slb, unsigned long now)
 	unsigned int i, j;
 
 	c->nslaves = slb->nslaves;
-	c->cooldown_ms = SLB_COOLDOWN_MS;
+	c->cooldown_ms = READ_ONCE(slb->bond->slb_params.move_cooldown);
 	for (i = 0; i < slb->nslaves; i++) {
 		c->slave[i].speed_mbps = slb_speed(slb->slaves[i]);
 		c->slave[i].usable = slb_usable(slb->slaves[i]);
 	}
 	for (i = 0; i < SLB_BUCKETS; i++) {
-		struct slave *s = rcu_dereference_protected(slb->bucket[i].slave,
+		struct slave *s = rcu_dereference_protected(slb->bucket[i].next,
 							    lockdep_is_held(&slb->lock));
 		struct slb_core_bucket *cb = &c->bucket[i];
+
+		/* a bucket whose move waits counts where it is going */
+		if (!s)
+			s = rcu_dereference_protected(slb->bucket[i].slave,
+						      lockdep_is_held(&slb->lock));
 
 		cb->slave = SLB_NO_SLAVE;
 		for (j = 0; s && j < slb->nslaves; j++)
@@ -506,12 +626,77 @@ static void slb_snapshot(struct bond_slb *slb, unsigned long now)
 	}
 }
 
-/*
- * Carry out moves planned on slb->core: point the buckets at their new
- * slaves and announce their MACs there.  Under slb->lock.
- */
-static void slb_apply(struct bond_slb *slb, int n, bool stamp)
+static struct slave *slb_cur(struct bond_slb *slb, unsigned int b)
 {
+	return rcu_dereference_protected(slb->bucket[b].slave,
+					 lockdep_is_held(&slb->lock));
+}
+
+static struct slave *slb_next(struct bond_slb *slb, unsigned int b)
+{
+	return rcu_dereference_protected(slb->bucket[b].next,
+					 lockdep_is_held(&slb->lock));
+}
+
+/* Forget bucket b's waiting move, if any.  Under slb->lock. */
+static void slb_cancel_move(struct bond_slb *slb, unsigned int b)
+{
+	if (slb_next(slb, b)) {
+		RCU_INIT_POINTER(slb->bucket[b].next, NULL);
+		slb->moves_waiting--;
+	}
+}
+
+/* A move is complete: tell the switch.  Under slb->lock. */
+static void slb_moved(struct bond_slb *slb, unsigned int b)
+{
+	slb->bucket[b].nmoves++;
+	set_bit(b, slb->announce_pending);
+}
+
+/* Move bucket b to 'to' now.  Under slb->lock. */
+static void slb_move_now(struct bond_slb *slb, unsigned int b,
+			 struct slave *to)
+{
+	struct slave *from = slb_cur(slb, b);
+
+	slb_cancel_move(slb, b);
+	if (from == to)
+		return;
+	rcu_assign_pointer(slb->bucket[b].slave, to);
+	atomic64_inc(&to->slb.moves_in);
+	if (from)
+		atomic64_inc(&from->slb.moves_out);
+	atomic64_inc(&slb->moves);
+	slb_moved(slb, b);
+}
+
+/* Count buckets per slave from the pointers (a waiting move counts). */
+static void slb_recount(struct bond_slb *slb)
+{
+	unsigned int n[SLB_MAX_SLAVES] = { 0 };
+	unsigned int i, j;
+
+	for (i = 0; i < SLB_BUCKETS; i++) {
+		struct slave *s = slb_next(slb, i) ?: slb_cur(slb, i);
+
+		for (j = 0; s && j < slb->nslaves; j++)
+			if (slb->slaves[j] == s)
+				n[j]++;
+	}
+	for (j = 0; j < slb->nslaves; j++)
+		atomic_set(&slb->slaves[j]->slb.nbuckets, n[j]);
+}
+
+/*
+ * Carry out moves planned on slb->core.  A planned move waits for a gap
+ * in the bucket's traffic (see slb_flowlet()); failover moves ('planned'
+ * false) and all moves with slb_move_gap 0 happen now.  Under slb->lock.
+ */
+static void slb_apply(struct bond_slb *slb, int n, bool planned)
+{
+	bool wait = planned && READ_ONCE(slb->bond->slb_params.move_gap);
+	u64 now_ns = ktime_get_mono_fast_ns();
 	unsigned long now = jiffies;
 	int i;
 
@@ -519,25 +704,72 @@ static void slb_apply(struct bond_slb *slb, int n, bool stamp)
 		const struct slb_move *mv = &slb->plan[i];
 		struct slb_bucket *bk = &slb->bucket[mv->bucket];
 		struct slave *to = slb->slaves[mv->to];
-		struct slave *from = mv->from < slb->nslaves ?
-			slb->slaves[mv->from] : NULL;
 
-		rcu_assign_pointer(bk->slave, to);
-		if (stamp) {
+		if (slb_cur(slb, mv->bucket) == to) {
+			slb_cancel_move(slb, mv->bucket);
+			continue;
+		}
+		if (planned) {
 			bk->moved = now;
 			bk->moved_ever = true;
 		}
-		atomic_inc(&to->slb.nbuckets);
-		atomic64_inc(&to->slb.moves_in);
-		if (from) {
-			atomic_dec(&from->slb.nbuckets);
-			atomic64_inc(&from->slb.moves_out);
+		/* an unused bucket or a dead slave has nothing in flight */
+		if (!wait || !slb_usable(slb_cur(slb, mv->bucket))) {
+			slb_move_now(slb, mv->bucket, to);
+			continue;
 		}
-		atomic64_inc(&slb->moves);
-		set_bit(mv->bucket, slb->announce_pending);
+		if (!slb_next(slb, mv->bucket))
+			slb->moves_waiting++;
+		WRITE_ONCE(bk->last_tx_ns, now_ns);
+		WRITE_ONCE(bk->move_since_ns, now_ns);
+		/* publishes the times above to slb_flowlet() */
+		rcu_assign_pointer(bk->next, to);
 	}
+	slb_recount(slb);
 	if (n)
 		slb_announce_pending(slb);
+}
+
+/*
+ * The work's share of waiting moves: buckets the transmit path moved get
+ * announced; idle buckets move here; moves to a slave that went away are
+ * dropped.  Under slb->lock.
+ */
+static void slb_progress_moves(struct bond_slb *slb)
+{
+	unsigned long done[BITS_TO_LONGS(SLB_BUCKETS)];
+	unsigned int b;
+
+	for (b = 0; b < ARRAY_SIZE(done); b++)
+		done[b] = xchg(&slb->move_done[b], 0);
+	if (!slb->moves_waiting && bitmap_empty(done, SLB_BUCKETS))
+		return;
+	for (b = 0; b < SLB_BUCKETS; b++) {
+		struct slb_bucket *bk = &slb->bucket[b];
+		struct slave *to = slb_next(slb, b);
+		struct slave *cur = slb_cur(slb, b);
+
+		if (!to) {
+			if (test_bit(b, done))
+				slb_moved(slb, b);
+			continue;
+		}
+		if (cur != to) {
+			if (!slb_usable(to)) {
+				slb_cancel_move(slb, b);
+				continue;
+			}
+			if (slb_usable(cur) &&
+			    !slb_move_due(slb->bond, bk, ktime_get_mono_fast_ns(),
+					  READ_ONCE(bk->last_tx_ns)))
+				continue;
+			if (!slb_switch(slb, b, cur, to))
+				continue;
+		}
+		slb_cancel_move(slb, b);
+		slb_moved(slb, b);
+	}
+	slb_recount(slb);
 }
 
 /*
@@ -578,6 +810,15 @@ static void slb_evacuate_slave(struct bond_slb *slb, struct slave *slave)
 			break;
 	if (idx == slb->nslaves)
 		return;
+	/* waiting moves: none to the failed slave; away from it, now */
+	for (i = 0; i < SLB_BUCKETS; i++) {
+		struct slave *to = slb_next(slb, i);
+
+		if (to == slave)
+			slb_cancel_move(slb, i);
+		else if (to && slb_cur(slb, i) == slave)
+			slb_move_now(slb, i, to);
+	}
 	slb_snapshot(slb, jiffies);
 	slb_core_times(slb);
 	slb->core.slave[idx].usable = false;
@@ -585,12 +826,10 @@ static void slb_evacuate_slave(struct bond_slb *slb, struct slave *slave)
 	/* failover moves are forced: they do not start a cooldown */
 	slb_apply(slb, n, false);
 	/* no survivor: leave nothing pointing at the slave */
-	for (i = 0; i < SLB_BUCKETS; i++) {
-		if (rcu_access_pointer(slb->bucket[i].slave) == slave) {
+	for (i = 0; i < SLB_BUCKETS; i++)
+		if (slb_cur(slb, i) == slave)
 			RCU_INIT_POINTER(slb->bucket[i].slave, NULL);
-			atomic_dec(&slave->slb.nbuckets);
-		}
-	}
+	slb_recount(slb);
 }
 
 /* Broadcast/multicast receive slave: primary if usable, else keep, else first. */
@@ -696,12 +935,13 @@ static void slb_work(struct work_struct *work)
 	struct bond_slb *slb = container_of(work, struct bond_slb, work.work);
 	struct bonding *bond = slb->bond;
 	u32 iv = READ_ONCE(bond->slb_params.rebalance_interval);
-	unsigned long now = jiffies;
+	unsigned long now = jiffies, delay;
 	bool failback;
 
 	mutex_lock(&slb->lock);
 	if (time_after_eq(now, slb->last_sample + slb_period(bond)))
 		slb_sample(slb, now);
+	slb_progress_moves(slb);
 	slb_update_rx_slave(bond, slb);
 	slb_lacp_expire(slb);
 	failback = time_before(now, slb->failback_until);
@@ -711,11 +951,16 @@ static void slb_work(struct work_struct *work)
 		slb_rebalance_now(slb, SLB_MAX_MOVES_PER_RUN);
 	}
 	slb_announce_pending(slb);
+	delay = slb_period(bond);
+	if (!bitmap_empty(slb->announce_pending, SLB_BUCKETS))
+		delay = min_t(unsigned long, delay, HZ / 10);
+	/* idle buckets move as soon as their gap has passed */
+	if (slb->moves_waiting)
+		delay = min_t(unsigned long, delay,
+			      msecs_to_jiffies(bond->slb_params.move_gap / 2) ?: 1);
 	mutex_unlock(&slb->lock);
 
-	queue_delayed_work(bond->wq, &slb->work,
-			   bitmap_empty(slb->announce_pending, SLB_BUCKETS) ?
-			   slb_period(bond) : HZ / 10);
+	queue_delayed_work(bond->wq, &slb->work, delay);
 }
 
 /* ------------------------------------------------------------------ */
@@ -817,7 +1062,9 @@ static void slb_debugfs_remove(struct bond_slb *slb);
 void bond_slb_setup(struct bonding *bond)
 {
 	RCU_INIT_POINTER(bond->slb, NULL);
-	bond->slb_params.rebalance_interval = slb_rebalance_interval;
+	bond->slb_params.rebalance_interval = slb_rebalance_interval.val;
+	bond->slb_params.move_gap = slb_move_gap.val;
+	bond->slb_params.move_cooldown = slb_move_cooldown.val;
 }
 
 static void slb_free(struct bond_slb *slb)
@@ -943,6 +1190,24 @@ void bond_slb_link_change(struct bonding *bond, struct slave *slave, char link)
 		mod_delayed_work(bond->wq, &slb->work, 0);
 }
 
+/*
+ * A slave's carrier or admin state changed (netdev notifier, under RTNL).
+ * Losing it moves the slave's buckets and the broadcast receive slave at
+ * once rather than at the next miimon tick, unless downdelay asks to wait.
+ * Regaining it waits for miimon and updelay as usual.
+ */
+void bond_slb_carrier_event(struct bonding *bond, struct slave *slave)
+{
+	struct bond_slb *slb = rtnl_dereference(bond->slb);
+
+	if (!slb || bond->params.downdelay || slb_usable(slave))
+		return;
+	mutex_lock(&slb->lock);
+	slb_evacuate_slave(slb, slave);
+	slb_update_rx_slave(bond, slb);
+	mutex_unlock(&slb->lock);
+}
+
 /* ------------------------------------------------------------------ */
 /* options                                                             */
 
@@ -950,6 +1215,20 @@ const struct bond_opt_value bond_slb_interval_tbl[] = {
 	{ "minval",  0,			BOND_VALFLAG_MIN },
 	{ "maxval",  SLB_MAX_INTERVAL_MS, BOND_VALFLAG_MAX },
 	{ "default", SLB_DEFAULT_INTERVAL_MS, BOND_VALFLAG_DEFAULT },
+	{ NULL,      -1,		0 },
+};
+
+const struct bond_opt_value bond_slb_gap_tbl[] = {
+	{ "minval",  0,			BOND_VALFLAG_MIN },
+	{ "maxval",  SLB_MAX_GAP_MS,	BOND_VALFLAG_MAX },
+	{ "default", SLB_DEFAULT_GAP_MS, BOND_VALFLAG_DEFAULT },
+	{ NULL,      -1,		0 },
+};
+
+const struct bond_opt_value bond_slb_cooldown_tbl[] = {
+	{ "minval",  0,			BOND_VALFLAG_MIN },
+	{ "maxval",  SLB_MAX_INTERVAL_MS, BOND_VALFLAG_MAX },
+	{ "default", SLB_DEFAULT_COOLDOWN_MS, BOND_VALFLAG_DEFAULT },
 	{ NULL,      -1,		0 },
 };
 
@@ -975,12 +1254,51 @@ int bond_slb_opt_interval_set(struct bonding *bond,
 	return 0;
 }
 
-ssize_t bond_slb_interval_show(struct device *d, struct device_attribute *attr,
-			       char *buf)
+/* The range was checked against the table; takes effect at once. */
+int bond_slb_opt_gap_set(struct bonding *bond,
+			 const struct bond_opt_value *newval)
+{
+	struct bond_slb *slb = rtnl_dereference(bond->slb);
+
+	WRITE_ONCE(bond->slb_params.move_gap, newval->value);
+	if (slb)
+		mod_delayed_work(bond->wq, &slb->work, 0);
+	return 0;
+}
+
+int bond_slb_opt_cooldown_set(struct bonding *bond,
+			      const struct bond_opt_value *newval)
+{
+	WRITE_ONCE(bond->slb_params.move_cooldown, newval->value);
+	return 0;
+}
+
+static ssize_t slb_param_show(struct device *d, char *buf, size_t off)
 {
 	struct bonding *bond = netdev_priv(to_net_dev(d));
 
-	return sysfs_emit(buf, "%u\n", bond->slb_params.rebalance_interval);
+	return sysfs_emit(buf, "%u\n",
+			  *(u32 *)((char *)&bond->slb_params + off));
+}
+
+ssize_t bond_slb_interval_show(struct device *d, struct device_attribute *attr,
+			       char *buf)
+{
+	return slb_param_show(d, buf, offsetof(struct bond_slb_params,
+					       rebalance_interval));
+}
+
+ssize_t bond_slb_gap_show(struct device *d, struct device_attribute *attr,
+			  char *buf)
+{
+	return slb_param_show(d, buf, offsetof(struct bond_slb_params, move_gap));
+}
+
+ssize_t bond_slb_cooldown_show(struct device *d, struct device_attribute *attr,
+			       char *buf)
+{
+	return slb_param_show(d, buf, offsetof(struct bond_slb_params,
+					       move_cooldown));
 }
 
 /* "<MAC> [<vid>] <slave>": move that MAC's bucket there and announce. */
@@ -989,7 +1307,7 @@ int bond_slb_opt_migrate_set(struct bonding *bond,
 {
 	struct bond_slb *slb = rtnl_dereference(bond->slb);
 	char mac_s[18], name[IFNAMSIZ + 1], extra[2];
-	struct slave *to = NULL, *from;
+	struct slave *to = NULL;
 	unsigned int vid = 0, b, i;
 	struct list_head *iter;
 	struct slave *slave;
@@ -1023,23 +1341,18 @@ int bond_slb_opt_migrate_set(struct bonding *bond,
 	}
 	b = slb_hash(slb, slb_mac_vlan_key(mac, vid)) & (SLB_BUCKETS - 1);
 	mutex_lock(&slb->lock);
-	from = rcu_dereference_protected(slb->bucket[b].slave,
-					 lockdep_is_held(&slb->lock));
-	if (from != to) {
-		for (i = 0; i < slb->nslaves && slb->slaves[i] != to; i++)
-			;
-		if (i < slb->nslaves) {
-			slb->plan[0].bucket = b;
-			slb->plan[0].to = i;
-			slb->plan[0].from = SLB_NO_SLAVE;
-			for (i = 0; i < slb->nslaves; i++)
-				if (slb->slaves[i] == from)
-					slb->plan[0].from = i;
-			slb_apply(slb, 1, true);
-		}
+	for (i = 0; i < slb->nslaves && slb->slaves[i] != to; i++)
+		;
+	if (i < slb->nslaves) {
+		slb->plan[0].bucket = b;
+		slb->plan[0].to = i;
+		slb->plan[0].from = SLB_NO_SLAVE;
+		/* waits for a gap like any planned move */
+		slb_apply(slb, 1, true);
 	}
+	mod_delayed_work(bond->wq, &slb->work, 0);
 	mutex_unlock(&slb->lock);
-	netdev_info(bond->dev, "balance-slb: %pM vlan %u (bucket %u) moved to %s\n",
+	netdev_info(bond->dev, "balance-slb: %pM vlan %u (bucket %u) moves to %s\n",
 		    mac, vid, b, name);
 	return 0;
 
@@ -1063,6 +1376,8 @@ void bond_slb_info_show(struct seq_file *seq, struct bonding *bond)
 
 	seq_puts(seq, "\nSource load balancing (balance-slb) info:\n");
 	seq_printf(seq, "Rebalance interval: %u ms\n", iv);
+	seq_printf(seq, "Move gap: %u ms\n", bond->slb_params.move_gap);
+	seq_printf(seq, "Move cooldown: %u ms\n", bond->slb_params.move_cooldown);
 	if (!slb) {
 		seq_puts(seq, "State: bond is down\n");
 		return;
@@ -1082,6 +1397,7 @@ void bond_slb_info_show(struct seq_file *seq, struct bonding *bond)
 		known += slb_mac_fresh(&slb->macs[i], now);
 	seq_printf(seq, "Known MACs: %u (table size %u)\n", known, SLB_MAC_SLOTS);
 	seq_printf(seq, "Total moves: %lld\n", (s64)atomic64_read(&slb->moves));
+	seq_printf(seq, "Moves waiting for a gap: %u\n", READ_ONCE(slb->moves_waiting));
 	seq_printf(seq, "Announcements sent: %llu\n", READ_ONCE(slb->announces));
 	seq_printf(seq, "Looped-back frames dropped: %llu\n",
 		   SLB_PCPU_SUM(slb, looped));
@@ -1123,9 +1439,9 @@ static int slb_buckets_show(struct seq_file *seq, void *v)
 		seq_puts(seq, "# not an active balance-slb bond\n");
 		goto out;
 	}
-	seq_puts(seq, "# bucket slave load_Bps since_move_ms macs(mac/vlan)\n");
+	seq_puts(seq, "# bucket slave load_Bps since_move_ms moves next macs(mac/vlan)\n");
 	for (b = 0; b < SLB_BUCKETS; b++) {
-		struct slave *s = rcu_dereference(slb->bucket[b].slave);
+		struct slave *s = rcu_dereference(slb->bucket[b].slave), *next;
 		struct slb_bucket *bk = &slb->bucket[b];
 
 		if (!s)
@@ -1135,6 +1451,9 @@ static int slb_buckets_show(struct seq_file *seq, void *v)
 			seq_printf(seq, "%u", jiffies_to_msecs(now - bk->moved));
 		else
 			seq_puts(seq, "never");
+		next = rcu_dereference(bk->next);
+		seq_printf(seq, " %u %s", READ_ONCE(bk->nmoves),
+			   next ? next->dev->name : "-");
 		for (i = 0; i < SLB_MAC_SLOTS; i++) {
 			struct slb_mac *m = &slb->macs[i];
 			u64 key = READ_ONCE(m->key);

@@ -13,6 +13,7 @@
  *     -v VID     802.1Q tag
  *     -l LEN     frame length without FCS (default 60, max 1514)
  *     -e TYPE    ethertype (default 0x88b5, local experimental)
+ *     -p ON,OFF  talkspurts: send for ON ms, pause OFF ms, and again
  *
  *   slbgen announce IFACE MAC [IPV4]
  *     one RARP for MAC (like a hypervisor after a live migration), or a
@@ -127,7 +128,7 @@ static int do_send(int argc, char **argv)
 	uint8_t src[6] = { 0x02, 0x10, 0, 0, 0, 0 }, dst[6];
 	long nmacs = 1, count = 100, rate = 1000, len = 60, vid = -1;
 	long type = 0x88b5;
-	double secs = 0, start, next;
+	double secs = 0, start, next, spurt_on = 0, spurt_off = 0, spurt;
 	uint64_t *seq;
 	uint8_t frame[1514];
 	int fd, ifindex, opt;
@@ -135,7 +136,7 @@ static int do_send(int argc, char **argv)
 
 	memset(dst, 0xff, 6);
 	optind = 2;
-	while ((opt = getopt(argc, argv, "s:n:c:r:t:d:v:l:e:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:c:r:t:d:v:l:e:p:")) != -1) {
 		switch (opt) {
 		case 's': if (parse_mac(optarg, src)) return 2; break;
 		case 'd': if (parse_mac(optarg, dst)) return 2; break;
@@ -146,6 +147,12 @@ static int do_send(int argc, char **argv)
 		case 'v': vid = strtol(optarg, NULL, 0); break;
 		case 'l': len = strtol(optarg, NULL, 0); break;
 		case 'e': type = strtol(optarg, NULL, 0); break;
+		case 'p':
+			if (sscanf(optarg, "%lf,%lf", &spurt_on, &spurt_off) != 2)
+				return 2;
+			spurt_on /= 1000;
+			spurt_off /= 1000;
+			break;
 		default: return 2;
 		}
 	}
@@ -158,6 +165,7 @@ static int do_send(int argc, char **argv)
 	seq = calloc(nmacs, sizeof(*seq));
 	start = now_s();
 	next = start;
+	spurt = start;
 	while ((count == 0 || sent < count) && (secs == 0 || now_s() - start < secs)) {
 		uint32_t idx = sent % nmacs, m = ((uint32_t)src[3] << 16 |
 						  src[4] << 8 | src[5]) + idx;
@@ -196,6 +204,12 @@ static int do_send(int argc, char **argv)
 		}
 		seq[idx]++;
 		sent++;
+		if (spurt_on > 0 && now_s() - spurt >= spurt_on) {
+			usleep(spurt_off * 1e6);
+			spurt = now_s();
+			next = spurt;
+			continue;
+		}
 		if (rate > 0) {
 			double d;
 

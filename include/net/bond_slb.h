@@ -29,6 +29,8 @@ struct device_attribute;
 /* Appended to struct bonding: options, valid whatever the current mode. */
 struct bond_slb_params {
 	u32 rebalance_interval;		/* ms, 0 = never */
+	u32 move_gap;			/* ms of idle before a move, 0 = none */
+	u32 move_cooldown;		/* ms a moved bucket stays put */
 };
 
 /* Appended to struct slave. */
@@ -52,6 +54,7 @@ void bond_slb_close(struct bonding *bond);
 void bond_slb_slave_added(struct bonding *bond, struct slave *slave);
 void bond_slb_slave_removing(struct bonding *bond, struct slave *slave);
 void bond_slb_link_change(struct bonding *bond, struct slave *slave, char link);
+void bond_slb_carrier_event(struct bonding *bond, struct slave *slave);
 netdev_tx_t bond_slb_xmit(struct sk_buff *skb, struct net_device *bond_dev);
 struct slave *bond_slb_xmit_slave_get(struct bonding *bond,
 				      struct sk_buff *skb);
@@ -61,11 +64,21 @@ void bond_slb_slave_info_show(struct seq_file *seq,
 
 /* Options: rows of bond_options.c's table and bond_sysfs.c's attributes. */
 extern const struct bond_opt_value bond_slb_interval_tbl[];
+extern const struct bond_opt_value bond_slb_gap_tbl[];
+extern const struct bond_opt_value bond_slb_cooldown_tbl[];
 int bond_slb_opt_interval_set(struct bonding *bond,
+			      const struct bond_opt_value *newval);
+int bond_slb_opt_gap_set(struct bonding *bond,
+			 const struct bond_opt_value *newval);
+int bond_slb_opt_cooldown_set(struct bonding *bond,
 			      const struct bond_opt_value *newval);
 int bond_slb_opt_migrate_set(struct bonding *bond,
 			     const struct bond_opt_value *newval);
 ssize_t bond_slb_interval_show(struct device *d, struct device_attribute *attr,
+			       char *buf);
+ssize_t bond_slb_gap_show(struct device *d, struct device_attribute *attr,
+			  char *buf);
+ssize_t bond_slb_cooldown_show(struct device *d, struct device_attribute *attr,
 			       char *buf);
 
 #endif /* _NET_BOND_SLB_H */

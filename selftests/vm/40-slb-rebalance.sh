@@ -13,6 +13,8 @@ load_bonding
 topo_switch 2
 topo_bond bond0 balance-slb miimon 100
 echo 0 >$IV
+# decisions, not timing: moves happen at once (45-slb-reorder tests gaps)
+echo 0 >/sys/class/net/bond0/bonding/slb_move_gap
 topo_vms 0
 gen_add
 in_ns srv slbgen send srv0 -s $SRV_MAC -c 1 >/dev/null	# switch learns srv

@@ -8,7 +8,7 @@ source "$(dirname "$0")/../slb.sh"
 say() { printf '\n=== %s\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@" 2>&1 | sed 's/^/  /'; }
 buckets() {	# the used buckets with their MACs, short
-	awk 'NR == 1 || NF > 4' $SLB_DBG/bond0/slb_buckets | sed 's/^/  /'
+	awk 'NR == 1 || NF > 6' $SLB_DBG/bond0/slb_buckets | sed 's/^/  /'
 }
 slbinfo() {
 	sed -n '/^Source load/,/^VM migrations/p; /^Slave Interface/p; /^SLB /p' \

@@ -1,0 +1,139 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# balance-slb reorder-free moves: eth0's queue is 20 ms deep (netem), eth1's
+# is empty.  One MAC streams 1000 numbered frames/s in talkspurts (400 ms
+# on, 80 ms off, like VoIP with silence suppression).  Its bucket is moved
+# both ways by slb_migrate and by the rebalancer: the server sees no frame
+# out of order, because a move waits for a pause longer than slb_move_gap
+# (50 ms).  The same moves with slb_move_gap 0 must reorder frames, which
+# proves the receiver would notice.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../slb.sh"
+
+SYS=/sys/class/net/bond0/bonding
+A=02:45:00:00:00:01
+load_bonding
+topo_switch 2
+topo_bond bond0 balance-slb miimon 100
+echo 0 >$SYS/slb_rebalance_interval
+echo 500 >$SYS/slb_move_cooldown
+topo_vms 0
+gen_add
+must sh -c "echo 1 >/sys/class/net/vhgen/queues/rx-0/rps_cpus"
+in_ns srv slbgen send srv0 -s $SRV_MAC -c 1 >/dev/null	# switch learns srv
+must tc qdisc add dev eth0 root netem delay 20ms limit 100000
+# The test bed must not reorder by itself: with 2 CPUs, frames handed to
+# different CPUs' backlogs (a qdisc run on the other CPU, an unpinned
+# sender) can overtake each other.  Receive processing on CPU 0 only.
+rps_cpu0() { must ip netns exec "$1" sh -c "echo 1 >/sys/class/net/$2/queues/rx-0/rps_cpus"; }
+rps_cpu0 sw swp0
+rps_cpu0 sw swp1
+rps_cpu0 srv srv0
+check_eq "default slb_move_gap is 50 ms" "$(cat $SYS/slb_move_gap)" 50
+
+# two more MACs, in buckets other than A's, as ballast for the rebalancer
+gen_send -s $A -c 2 -d $SRV_MAC >/dev/null
+ballast=()
+for i in $(seq 2 60); do
+	m=$(printf '02:45:00:00:00:%02x' "$i")
+	gen_send -s "$m" -c 2 -d $SRV_MAC >/dev/null
+	b=$(slb_bucket_of "$m")
+	[ "$b" = "$(slb_bucket_of $A)" ] && continue
+	[ ${#ballast[@]} -eq 1 ] && [ "$b" = "$(slb_bucket_of "${ballast[0]}")" ] && continue
+	ballast+=("$m")
+	[ ${#ballast[@]} -eq 2 ] && break
+done
+[ ${#ballast[@]} -eq 2 ] || die "no two ballast MACs in separate buckets"
+log "A=$A (bucket $(slb_bucket_of $A)), ballast ${ballast[*]}"
+
+migrate() { echo "$1 $2" >$SYS/slb_migrate; }
+
+# stream A for SECS in the background; the server counts order and loss
+stream_start() {
+	in_ns srv slbgen recv srv0 -t $(($1 + 2)) >/tmp/reorder.out 2>/dev/null &
+	RECV_PID=$!
+	sleep 0.3
+	in_ns gen slbgen send gen0 -s $A -c 0 -t "$1" -r 1000 \
+		-p 400,80 -l 600 -d $SRV_MAC >/dev/null &
+	SEND_PID=$!
+	SLB_PIDS+=($RECV_PID $SEND_PID)
+}
+stream_wait() {
+	wait $SEND_PID
+	wait $RECV_PID
+	REORDERED=$(awk -v m="$A" 'tolower($2) == m { print $5 }' /tmp/reorder.out)
+	FRAMES=$(awk -v m="$A" 'tolower($2) == m { print $4 }' /tmp/reorder.out)
+	log "server got $FRAMES frames of A, $REORDERED out of order"
+}
+
+# move A by hand N times each way (eth0 -> eth1 is the risky way)
+migrate_rounds() {
+	local r ok=0
+	for ((r = 0; r < $1; r++)); do
+		migrate $A eth1
+		wait_for -t 4 slb_settled $A eth1 && ok=$((ok + 1))
+		sleep 0.7
+		migrate $A eth0
+		wait_for -t 4 slb_settled $A eth0 && ok=$((ok + 1))
+		sleep 0.7
+	done
+	MOVED_OK=$ok
+}
+
+# --- guard on: slb_migrate both ways -----------------------------------------
+migrate $A eth0
+sleep 0.5
+m0=$(slb_moves_of $A)
+stream_start 9
+sleep 1
+migrate_rounds 3
+stream_wait
+check_eq "migrate: all 6 moves completed" "$MOVED_OK" 6
+check "migrate: A's bucket moved 6 times" test $(($(slb_moves_of $A) - m0)) -ge 6
+check "migrate: server got the stream ($FRAMES >= 5000)" test "${FRAMES:-0}" -ge 5000
+check_eq "migrate, gap 50 ms: no frame reordered" "$REORDERED" 0
+
+# --- guard on: the rebalancer moves A both ways -------------------------------
+# A (~0.5 MB/s) and two ballast MACs (0.3 MB/s each, in few big frames) all on eth0: the best
+# move is A to eth1.  Then the ballast goes to eth1 too: A comes back.
+migrate $A eth0
+for m in "${ballast[@]}"; do migrate "$m" eth0; done
+sleep 2.5	# the ballast streams never pause: their moves take the max wait
+stream_start 26
+in_ns gen slbgen send gen0 -s "${ballast[0]}" -c 0 -t 26 -r 200 -l 1500 -d $SRV_MAC >/dev/null &
+SLB_PIDS+=($!)
+in_ns gen slbgen send gen0 -s "${ballast[1]}" -c 0 -t 26 -r 200 -l 1500 -d $SRV_MAC >/dev/null &
+SLB_PIDS+=($!)
+sleep 4	# loads measured
+m0=$(slb_moves_of $A)
+echo 1000 >$SYS/slb_rebalance_interval
+check "rebalance moved A to eth1" wait_for -t 8 slb_settled $A eth1
+echo 0 >$SYS/slb_rebalance_interval
+for m in "${ballast[@]}"; do migrate "$m" eth1; done
+sleep 5
+echo 1000 >$SYS/slb_rebalance_interval
+check "rebalance moved A back to eth0" wait_for -t 10 slb_settled $A eth0
+echo 0 >$SYS/slb_rebalance_interval
+stream_wait
+wait
+check "rebalance: A's bucket moved both ways" test $(($(slb_moves_of $A) - m0)) -ge 2
+check_eq "rebalance, gap 50 ms: no frame reordered" "$REORDERED" 0
+
+# --- guard off: the same migrations reorder -----------------------------------
+echo 0 >$SYS/slb_move_gap
+migrate $A eth0
+sleep 0.5
+stream_start 12
+sleep 1
+migrate_rounds 4
+stream_wait
+check_eq "gap 0: all 8 moves completed" "$MOVED_OK" 8
+check "gap 0: frames reordered ($REORDERED > 0), so the check can fail" \
+	test "${REORDERED:-0}" -gt 0
+
+# bad values are refused and change nothing
+for bad in -1 1001 abc ""; do
+	check_fail "slb_move_gap '$bad' refused" sh -c "echo '$bad' >$SYS/slb_move_gap"
+done
+check_eq "slb_move_gap unchanged" "$(cat $SYS/slb_move_gap)" 0
+end_test
