@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Failover faster than miimon.  At 2000 frames/s a slave loses carrier (its
+# switch port goes down); frames lost are counted for active-backup and
+# balance-slb with the same miimon (100 ms), in this one VM run:
+#   tx: a VM's stream to the server, cut the slave that carries it;
+#   rx: broadcasts from the server to the VM, cut the slave that accepts
+#       them (active-backup: the active one; balance-slb: the receive one).
+# balance-slb reacts to the carrier notifier, so it must lose well under
+# what a 100 ms poll costs (200 frames); active-backup's figure is reported
+# next to it.  With downdelay set, balance-slb keeps its buckets on the
+# slave until bonding gives up on it, as downdelay asks.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../slb.sh"
+
+A=02:55:00:00:00:01
+RATE=2000
+N=6000		# 3 s of traffic, the cut after 1 s
+MAX_LOSS=40	# 20 ms at 2000 frames/s: a fifth of a 100 ms poll
+
+setup() {	# setup MODE [bond options]
+	local mode=$1
+	shift
+	topo_switch 2
+	topo_bond bond0 "$mode" miimon 100 "$@"
+	topo_vms 0
+	gen_add
+	in_ns srv slbgen send srv0 -s $SRV_MAC -c 1 >/dev/null
+	gen_send -s $A -c 2 -d $SRV_MAC >/dev/null
+	wait_for -t 5 sh -c "[ \$(grep -c 'MII Status: up' /proc/net/bonding/bond0) -eq 3 ]"
+}
+field() { sed -n "s/^$1: //p" /proc/net/bonding/bond0; }
+port_of() { echo "sw${1/eth/p}"; }
+
+# trial tx|rx SLAVE: stream for N frames, cut SLAVE's port after 1 s,
+# LOST = frames sent - frames received; the port comes back afterwards
+trial() {
+	local dir=$1 slave=$2 port sent got
+	port=$(port_of "$slave")
+	if [ "$dir" = tx ]; then
+		in_ns srv slbgen recv srv0 -t 6 >/tmp/ff.out 2>/dev/null &
+	else
+		in_ns gen slbgen recv gen0 -t 6 >/tmp/ff.out 2>/dev/null &
+	fi
+	local rpid=$!
+	sleep 0.3
+	if [ "$dir" = tx ]; then
+		in_ns gen slbgen send gen0 -s $A -c $N -r $RATE -d $SRV_MAC >/tmp/ff.sent &
+	else
+		in_ns srv slbgen send srv0 -s $SRV_MAC -c $N -r $RATE >/tmp/ff.sent &
+	fi
+	local spid=$!
+	sleep 1
+	must ip -n sw link set "$port" down
+	wait $spid
+	wait $rpid
+	sent=$(awk '$1 == "sent" { print $2 }' /tmp/ff.sent)
+	if [ "$dir" = tx ]; then
+		got=$(awk -v m=$A 'tolower($2) == m { s += $4 } END { print s + 0 }' /tmp/ff.out)
+	else
+		got=$(awk -v m=$SRV_MAC 'tolower($2) == tolower(m) { s += $4 } END { print s + 0 }' /tmp/ff.out)
+	fi
+	LOST=$((sent - got))
+	must ip -n sw link set "$port" up
+	wait_for -t 5 sh -c "[ \$(grep -c 'MII Status: up' /proc/net/bonding/bond0) -eq 3 ]"
+	sleep 0.5
+}
+
+declare -A loss
+load_bonding
+
+# --- active-backup ----------------------------------------------------------------
+setup active-backup
+for t in 1 2; do
+	trial tx "$(field "Currently Active Slave")"
+	loss[ab-tx]+="$LOST "
+	trial rx "$(field "Currently Active Slave")"
+	loss[ab-rx]+="$LOST "
+done
+cleanup_topo
+
+# --- balance-slb ------------------------------------------------------------------
+setup balance-slb
+echo 0 >/sys/class/net/bond0/bonding/slb_rebalance_interval
+for t in 1 2; do
+	trial tx "$(slb_slave_of $A)"
+	loss[slb-tx]+="$LOST "
+	check "balance-slb tx: $LOST frames lost (< $MAX_LOSS)" test $LOST -lt $MAX_LOSS
+	trial rx "$(field "Broadcast\/multicast receive slave")"
+	loss[slb-rx]+="$LOST "
+	check "balance-slb rx broadcast: $LOST frames lost (< $MAX_LOSS)" test $LOST -lt $MAX_LOSS
+done
+log "frames lost at $RATE frames/s when a slave loses carrier, miimon 100 ms (two trials):"
+log "  tx:           active-backup ${loss[ab-tx]}  balance-slb ${loss[slb-tx]}"
+log "  rx broadcast: active-backup ${loss[ab-rx]}  balance-slb ${loss[slb-rx]}"
+
+# --- downdelay: the slave stays in use until bonding disables it -----------------
+must ip link set bond0 type bond downdelay 500
+on=$(slb_slave_of $A)
+in_ns gen slbgen send gen0 -s $A -c 0 -t 3 -r 200 -d $SRV_MAC >/dev/null &
+SLB_PIDS+=($!)
+sleep 0.5
+must ip -n sw link set "$(port_of "$on")" down
+sleep 0.2
+check_eq "downdelay 500: $A still on $on 0.2 s after the cut" "$(slb_slave_of $A)" "$on"
+check "downdelay 500: $A moved once bonding disabled $on" \
+	wait_for -t 3 sh -c "[ \"\$(awk -v m=$A '\$0 ~ m { print \$2 }' $SLB_DBG/bond0/slb_buckets)\" != $on ]"
+end_test
