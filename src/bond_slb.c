@@ -31,7 +31,12 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/debugfs.h>
+#include <linux/igmp.h>
+#include <linux/icmpv6.h>
+#include <linux/in6.h>
 #include <net/arp.h>
+#include <net/ip.h>
+#include <net/ip6_checksum.h>
 #include <net/bonding.h>
 #include <net/bond_options.h>
 #include <net/bond_slb.h>
@@ -58,6 +63,8 @@ MODULE_VERSION(BOND_SLB_VERSION);
 #define SLB_LACP_SUBTYPE	1	/* slow protocols subtype of LACP */
 #define SLB_LACP_STATE_OFF	18	/* actor state, from the subtype byte */
 #define SLB_LACP_SHORT_TIMEOUT	0x02	/* actor state: fast (1 s) LACPDUs */
+#define SLB_QUERY_REPEAT	2	/* general queries after a receive slave change */
+#define SLB_QUERY_VLANS		64	/* VLANs queried at most */
 
 struct slb_mac {
 	u64 key;			/* slb_mac_vlan_key(); 0 = free */
@@ -85,6 +92,7 @@ struct slb_pcpu {
 	u64 mcast_dropped;
 	u64 noslave;
 	u64 mac_full;
+	u64 reports;		/* IGMP/MLD reports sent via the receive slave */
 };
 
 struct bond_slb {
@@ -101,6 +109,10 @@ struct bond_slb {
 	/* buckets whose planned move the transmit path carried out */
 	unsigned long move_done[BITS_TO_LONGS(SLB_BUCKETS)];
 	unsigned int moves_waiting;	/* buckets with a planned move */
+	u64 report_mac;		/* source of steered reports and our queries */
+	unsigned int queries_left;
+	u64 queries;
+	unsigned long vids[BITS_TO_LONGS(VLAN_N_VID)];	/* scratch, under lock */
 	unsigned long last_sample;
 	unsigned long last_rebalance;
 	unsigned long failback_until;
@@ -244,7 +256,7 @@ static struct slb_mac *slb_mac_find(struct bond_slb *slb, u64 key, u64 h)
 
 /* The frame's placement key: source MAC and VLAN ID (0 untagged). */
 static bool slb_frame_key(const struct sk_buff *skb, u64 *key, u16 *vid,
-			  __be16 *proto, unsigned int *l3off)
+			  __be16 *proto, unsigned int *l3off, bool *mcast)
 {
 	struct vlan_ethhdr _veth;
 	const struct vlan_ethhdr *veth;
@@ -267,7 +279,60 @@ static bool slb_frame_key(const struct sk_buff *skb, u64 *key, u16 *vid,
 		*l3off = VLAN_ETH_HLEN;
 	}
 	*key = slb_mac_vlan_key(veth->h_source, *vid);
+	*mcast = is_multicast_ether_addr(veth->h_dest);
 	return true;
+}
+
+/*
+ * IGMP membership report or leave, MLD report or done.  They leave through
+ * the receive slave, so a snooping switch sends the group's traffic to the
+ * one slave that accepts multicast.
+ */
+static bool slb_is_mcast_report(const struct sk_buff *skb, __be16 proto,
+				unsigned int off)
+{
+	u8 _b[2];
+	const u8 *b;
+
+	if (proto == htons(ETH_P_IP)) {
+		struct iphdr _iph;
+		const struct iphdr *iph;
+
+		iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
+		if (!iph || iph->protocol != IPPROTO_IGMP || iph->ihl < 5)
+			return false;
+		b = skb_header_pointer(skb, off + iph->ihl * 4, 1, _b);
+		return b && (b[0] == IGMP_HOST_MEMBERSHIP_REPORT ||
+			     b[0] == IGMPV2_HOST_MEMBERSHIP_REPORT ||
+			     b[0] == IGMP_HOST_LEAVE_MESSAGE ||
+			     b[0] == IGMPV3_HOST_MEMBERSHIP_REPORT);
+	}
+	if (proto == htons(ETH_P_IPV6)) {
+		struct ipv6hdr _ip6;
+		const struct ipv6hdr *ip6;
+		u8 nh;
+
+		ip6 = skb_header_pointer(skb, off, sizeof(_ip6), &_ip6);
+		if (!ip6)
+			return false;
+		nh = ip6->nexthdr;
+		off += sizeof(*ip6);
+		/* MLD messages carry a router alert in a hop-by-hop header */
+		if (nh == IPPROTO_HOPOPTS) {
+			b = skb_header_pointer(skb, off, 2, _b);
+			if (!b)
+				return false;
+			nh = b[0];
+			off += (b[1] + 1) * 8;
+		}
+		if (nh != IPPROTO_ICMPV6)
+			return false;
+		b = skb_header_pointer(skb, off, 1, _b);
+		return b && (b[0] == ICMPV6_MGM_REPORT ||
+			     b[0] == ICMPV6_MGM_REDUCTION ||
+			     b[0] == ICMPV6_MLD2_REPORT);
+	}
+	return false;
 }
 
 /* The IPv4 address a MAC claims in its own ARP frame, or 0. */
@@ -451,18 +516,27 @@ static struct slave *slb_flowlet(struct bonding *bond, struct bond_slb *slb,
 }
 
 static struct slave *slb_tx_slave(struct bonding *bond, struct bond_slb *slb,
-				  const struct sk_buff *skb, bool learn)
+				  const struct sk_buff *skb, bool learn,
+				  bool *report)
 {
 	unsigned int l3off, b;
 	struct slave *slave;
 	__be16 proto;
+	bool mcast;
 	u64 key, h;
 	u16 vid;
 
-	if (!slb_frame_key(skb, &key, &vid, &proto, &l3off))
+	if (!slb_frame_key(skb, &key, &vid, &proto, &l3off, &mcast))
 		return NULL;
 	h = slb_hash(slb, key);
 	b = h & (SLB_BUCKETS - 1);
+	if (unlikely(mcast) && report && slb_is_mcast_report(skb, proto, l3off)) {
+		slave = rcu_dereference(slb->rx_slave);
+		if (slb_usable(slave)) {
+			*report = true;
+			return slave;
+		}
+	}
 	slave = rcu_dereference(slb->bucket[b].slave);
 	if (unlikely(!slb_usable(slave)))
 		slave = slb_assign(bond, slb, b, slave);
@@ -481,7 +555,7 @@ struct slave *bond_slb_xmit_slave_get(struct bonding *bond,
 {
 	struct bond_slb *slb = rcu_dereference(bond->slb);
 
-	return slb ? slb_tx_slave(bond, slb, skb, false) : NULL;
+	return slb ? slb_tx_slave(bond, slb, skb, false, NULL) : NULL;
 }
 
 netdev_tx_t bond_slb_xmit(struct sk_buff *skb, struct net_device *bond_dev)
@@ -489,11 +563,23 @@ netdev_tx_t bond_slb_xmit(struct sk_buff *skb, struct net_device *bond_dev)
 	struct bonding *bond = netdev_priv(bond_dev);
 	struct bond_slb *slb = rcu_dereference(bond->slb);
 	struct slave *slave = NULL;
+	bool report = false;
 
 	if (likely(slb)) {
-		slave = slb_tx_slave(bond, slb, skb, true);
+		slave = slb_tx_slave(bond, slb, skb, true, &report);
 		if (unlikely(!slave))
 			this_cpu_inc(slb->pcpu->noslave);
+	}
+	if (unlikely(report)) {
+		/*
+		 * The VM's MAC stays learned on its own slave's port: the
+		 * report leaves from a MAC nothing else uses (reports are
+		 * rare; copying a shared header here is fine).
+		 */
+		if (!skb_ensure_writable(skb, ETH_HLEN))
+			u64_to_ether_addr(READ_ONCE(slb->report_mac),
+					  ((struct ethhdr *)skb->data)->h_source);
+		this_cpu_inc(slb->pcpu->reports);
 	}
 	if (likely(slave))
 		return bond_dev_queue_xmit(bond, skb, slave->dev);
@@ -832,6 +918,177 @@ static void slb_evacuate_slave(struct bond_slb *slb, struct slave *slave)
 	slb_recount(slb);
 }
 
+/*
+ * Source MAC of steered reports and of our queries: the burned-in address
+ * of a slave, which no frame of this bond uses (the slaves all carry the
+ * bond's MAC), so the switch learns no VM's MAC on the receive slave's
+ * port; failing that, a locally administered variant of the bond's MAC.
+ */
+static void slb_set_report_mac(struct bonding *bond, struct bond_slb *slb)
+{
+	struct list_head *iter;
+	struct slave *slave;
+	u8 mac[ETH_ALEN];
+	bool found = false;
+
+	rcu_read_lock();
+	bond_for_each_slave_rcu(bond, slave, iter) {
+		if (is_valid_ether_addr(slave->perm_hwaddr) &&
+		    !ether_addr_equal(slave->perm_hwaddr, bond->dev->dev_addr)) {
+			ether_addr_copy(mac, slave->perm_hwaddr);
+			found = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (!found) {
+		ether_addr_copy(mac, bond->dev->dev_addr);
+		mac[0] ^= (mac[0] & 0x02) ? 0x04 : 0x02;
+		mac[0] |= 0x02;
+	}
+	WRITE_ONCE(slb->report_mac, ether_addr_to_u64(mac));
+}
+
+/* A general query, as if from the switch: to the bond's upper devices. */
+static void slb_inject(struct bond_slb *slb, struct sk_buff *skb, u16 vid)
+{
+	skb->protocol = eth_type_trans(skb, slb->bond->dev);
+	if (vid)
+		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q), vid);
+	netif_rx(skb);
+}
+
+struct slb_igmp_query {
+	struct ethhdr eth;
+	struct iphdr ip;
+	__be32 ra;			/* router alert option */
+	u8 type;
+	u8 code;			/* max response time, 1/10 s */
+	__sum16 csum;
+	__be32 group;
+	u8 qrv;
+	u8 qqic;
+	__be16 nsrcs;
+} __packed;
+
+struct slb_mld_query {
+	struct ethhdr eth;
+	struct ipv6hdr ip6;
+	u8 hbh[8];			/* hop-by-hop: router alert (MLD) */
+	u8 type;
+	u8 code;
+	__sum16 csum;
+	__be16 mrc;			/* max response delay, ms */
+	__be16 resv;
+	struct in6_addr group;
+	u8 qrv;
+	u8 qqic;
+	__be16 nsrcs;
+} __packed;
+
+#define SLB_QUERY_RESPONSE_MS	1000	/* hosts answer within this */
+
+static void slb_query_v4(struct bond_slb *slb, u16 vid, const u8 *src)
+{
+	struct slb_igmp_query *q;
+	struct sk_buff *skb;
+
+	skb = alloc_skb(NET_IP_ALIGN + sizeof(*q), GFP_KERNEL);
+	if (!skb)
+		return;
+	skb_reserve(skb, NET_IP_ALIGN);
+	q = skb_put_zero(skb, sizeof(*q));
+	ip_eth_mc_map(htonl(INADDR_ALLHOSTS_GROUP), q->eth.h_dest);
+	ether_addr_copy(q->eth.h_source, src);
+	q->eth.h_proto = htons(ETH_P_IP);
+	q->ip.version = 4;
+	q->ip.ihl = (sizeof(q->ip) + sizeof(q->ra)) / 4;
+	q->ip.tos = 0xc0;
+	q->ip.tot_len = htons(sizeof(*q) - ETH_HLEN);
+	q->ip.ttl = 1;
+	q->ip.protocol = IPPROTO_IGMP;
+	/* source 0.0.0.0, as snooping switches that query for others do */
+	q->ip.daddr = htonl(INADDR_ALLHOSTS_GROUP);
+	q->ra = htonl(IPOPT_RA << 24 | 4 << 16);
+	ip_send_check(&q->ip);
+	q->type = IGMP_HOST_MEMBERSHIP_QUERY;
+	q->code = SLB_QUERY_RESPONSE_MS / 100;
+	q->qrv = 2;
+	q->qqic = 125;
+	q->csum = ip_compute_csum(&q->type, sizeof(*q) - offsetof(typeof(*q), type));
+	slb_inject(slb, skb, vid);
+}
+
+static void slb_query_v6(struct bond_slb *slb, u16 vid, const u8 *src)
+{
+	unsigned int len = sizeof(struct slb_mld_query) -
+		offsetof(struct slb_mld_query, type);
+	struct slb_mld_query *q;
+	struct sk_buff *skb;
+
+	skb = alloc_skb(NET_IP_ALIGN + sizeof(*q), GFP_KERNEL);
+	if (!skb)
+		return;
+	skb_reserve(skb, NET_IP_ALIGN);
+	q = skb_put_zero(skb, sizeof(*q));
+	ipv6_eth_mc_map(&in6addr_linklocal_allnodes, q->eth.h_dest);
+	ether_addr_copy(q->eth.h_source, src);
+	q->eth.h_proto = htons(ETH_P_IPV6);
+	q->ip6.version = 6;
+	q->ip6.payload_len = htons(sizeof(q->hbh) + len);
+	q->ip6.nexthdr = IPPROTO_HOPOPTS;
+	q->ip6.hop_limit = 1;
+	/* MLD wants a link-local source: the EUI-64 one of 'src' */
+	q->ip6.saddr.s6_addr[0] = 0xfe;
+	q->ip6.saddr.s6_addr[1] = 0x80;
+	q->ip6.saddr.s6_addr[8] = src[0] ^ 0x02;
+	q->ip6.saddr.s6_addr[9] = src[1];
+	q->ip6.saddr.s6_addr[10] = src[2];
+	q->ip6.saddr.s6_addr[11] = 0xff;
+	q->ip6.saddr.s6_addr[12] = 0xfe;
+	memcpy(&q->ip6.saddr.s6_addr[13], &src[3], 3);
+	q->ip6.daddr = in6addr_linklocal_allnodes;
+	q->hbh[0] = IPPROTO_ICMPV6;
+	q->hbh[2] = IPV6_TLV_ROUTERALERT;
+	q->hbh[3] = 2;			/* value 0: MLD */
+	q->hbh[6] = IPV6_TLV_PADN;
+	q->type = ICMPV6_MGM_QUERY;
+	q->mrc = htons(SLB_QUERY_RESPONSE_MS);
+	q->qrv = 2;
+	q->qqic = 125;
+	q->csum = csum_ipv6_magic(&q->ip6.saddr, &q->ip6.daddr, len,
+				  IPPROTO_ICMPV6, csum_partial(&q->type, len, 0));
+	slb_inject(slb, skb, vid);
+}
+
+/*
+ * The receive slave changed: the switch must learn the groups on the new
+ * slave's port.  Ask the VMs (and the host) with a general query on every
+ * VLAN in use; their reports then leave through the new receive slave.
+ * Under slb->lock, from the work.
+ */
+static void slb_send_queries(struct bond_slb *slb)
+{
+	unsigned long now = jiffies;
+	unsigned int i, vid, n = 0;
+	u8 src[ETH_ALEN];
+
+	u64_to_ether_addr(slb->report_mac, src);
+	bitmap_zero(slb->vids, VLAN_N_VID);
+	__set_bit(0, slb->vids);
+	for (i = 0; i < SLB_MAC_SLOTS; i++)
+		if (slb_mac_fresh(&slb->macs[i], now))
+			__set_bit((READ_ONCE(slb->macs[i].key) >> 48) & VLAN_VID_MASK,
+				  slb->vids);
+	for_each_set_bit(vid, slb->vids, VLAN_N_VID) {
+		if (n++ == SLB_QUERY_VLANS)
+			break;
+		slb_query_v4(slb, vid, src);
+		slb_query_v6(slb, vid, src);
+	}
+	slb->queries++;
+}
+
 /* Broadcast/multicast receive slave: primary if usable, else keep, else first. */
 static void slb_update_rx_slave(struct bonding *bond, struct bond_slb *slb)
 {
@@ -858,6 +1115,7 @@ static void slb_update_rx_slave(struct bonding *bond, struct bond_slb *slb)
 		}
 		rcu_read_unlock();
 	}
+	slb_set_report_mac(bond, slb);
 	if (pick == cur)
 		return;
 	rcu_assign_pointer(slb->rx_slave, pick);
@@ -867,6 +1125,8 @@ static void slb_update_rx_slave(struct bonding *bond, struct bond_slb *slb)
 		/* let multicast routers and snooping switches follow */
 		bond->igmp_retrans = bond->params.resend_igmp;
 		queue_delayed_work(bond->wq, &bond->mcast_work, 1);
+		slb->queries_left = SLB_QUERY_REPEAT;
+		mod_delayed_work(bond->wq, &slb->work, 0);
 	}
 }
 
@@ -943,6 +1203,10 @@ static void slb_work(struct work_struct *work)
 		slb_sample(slb, now);
 	slb_progress_moves(slb);
 	slb_update_rx_slave(bond, slb);
+	if (slb->queries_left) {
+		slb->queries_left--;
+		slb_send_queries(slb);
+	}
 	slb_lacp_expire(slb);
 	failback = time_before(now, slb->failback_until);
 	if ((iv && time_after_eq(now, slb->last_rebalance + msecs_to_jiffies(iv))) ||
@@ -1371,6 +1635,7 @@ void bond_slb_info_show(struct seq_file *seq, struct bonding *bond)
 	struct bond_slb *slb = rcu_dereference(bond->slb);
 	u32 iv = bond->slb_params.rebalance_interval;
 	unsigned long now = jiffies;
+	u8 mac[ETH_ALEN];
 	struct slave *rx;
 	unsigned int i, known = 0;
 
@@ -1408,6 +1673,11 @@ void bond_slb_info_show(struct seq_file *seq, struct bonding *bond)
 	seq_printf(seq, "MACs not learned (table full): %llu\n",
 		   SLB_PCPU_SUM(slb, mac_full));
 	seq_printf(seq, "VM migrations seen: %llu\n", READ_ONCE(slb->migrations));
+	seq_printf(seq, "Multicast reports sent via receive slave: %llu\n",
+		   SLB_PCPU_SUM(slb, reports));
+	seq_printf(seq, "General queries sent to VMs: %llu\n", READ_ONCE(slb->queries));
+	u64_to_ether_addr(READ_ONCE(slb->report_mac), mac);
+	seq_printf(seq, "Source MAC of multicast reports: %pM\n", mac);
 }
 
 void bond_slb_slave_info_show(struct seq_file *seq,
