@@ -10,6 +10,7 @@
 #   make unit                                    userspace unit tests only
 #   make vmtest [KVER=..] [TESTS=a.sh,b.sh]      VM selftests on one kernel
 #   make lint                                    checkpatch --strict + sparse
+#   make iproute2                                build/iproute2/ip knowing balance-slb
 
 ROOT := $(CURDIR)
 KVER ?= $(shell $(ROOT)/tools/kernel.sh default-kver)
@@ -17,9 +18,11 @@ BUILD = $(ROOT)/build/$(KVER)
 BONDDIR = $(BUILD)/drivers/net/bonding
 INSTALL_MOD_DIR ?= updates
 SLBGEN := $(ROOT)/build/tools/slbgen
+# our ip (make iproute2), in the guest as ip-slb next to the usual ip
+IP_SLB := $(ROOT)/build/iproute2/ip-slb
 export KSRC
 
-.PHONY: all module install unit vmtest check demo lint clean slbgen
+.PHONY: all module install unit vmtest check demo lint clean slbgen iproute2
 
 all: module
 
@@ -50,6 +53,7 @@ $(SLBGEN): $(ROOT)/tools/slbgen.c
 
 vmtest: module $(SLBGEN)
 	@$(ROOT)/tools/vm/run.sh --kver $(KVER) --extra-bin $(SLBGEN) \
+		$(if $(wildcard $(IP_SLB)),--extra-bin $(IP_SLB)) \
 		--image-root $$($(ROOT)/tools/kernel.sh image $(KVER)) \
 		--module $(BUILD)/bonding.ko --tests $(ROOT)/selftests \
 		--out $(BUILD)/vm $(if $(TESTS),--only $(TESTS))
@@ -62,6 +66,9 @@ demo:
 
 lint:
 	@$(ROOT)/tools/lint.sh $(KVER)
+
+iproute2:
+	@$(ROOT)/tools/iproute2.sh
 
 clean:
 	rm -rf $(ROOT)/build
