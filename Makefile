@@ -11,6 +11,7 @@
 #   make vmtest [KVER=..] [TESTS=a.sh,b.sh]      VM selftests on one kernel
 #   make lint                                    checkpatch --strict + sparse
 #   make iproute2                                build/iproute2/ip knowing balance-slb
+#   make dkms-src DEST=<dir>                     the DKMS source tree (no kernel sources)
 
 ROOT := $(CURDIR)
 KVER ?= $(shell $(ROOT)/tools/kernel.sh default-kver)
@@ -22,7 +23,7 @@ SLBGEN := $(ROOT)/build/tools/slbgen
 IP_SLB := $(ROOT)/build/iproute2/ip-slb
 export KSRC
 
-.PHONY: all module install unit vmtest check demo lint clean slbgen iproute2
+.PHONY: all module install unit vmtest check demo lint clean slbgen iproute2 dkms-src
 
 all: module
 
@@ -69,6 +70,18 @@ lint:
 
 iproute2:
 	@$(ROOT)/tools/iproute2.sh
+
+# What DKMS needs to run `make module`, and nothing else: no kernel
+# sources (fetched at build time), no tests.  bonding-slb-dkms installs
+# this in /usr/src/bonding-slb-<version>.
+DKMS_FILES = dkms.conf Makefile Kbuild LICENSE README.md tools/kernel.sh \
+	$(patsubst $(ROOT)/%,%,$(wildcard $(addprefix $(ROOT)/,src/*.[ch] \
+		include/*.h include/*/*.h patches/common/*.patch \
+		patches/[0-9]*/*.patch)))
+
+dkms-src:
+	@test -n "$(DEST)" || { echo "usage: make dkms-src DEST=<dir>" >&2; exit 1; }
+	@mkdir -p "$(DEST)" && cd $(ROOT) && cp --parents $(DKMS_FILES) "$(DEST)/"
 
 clean:
 	rm -rf $(ROOT)/build

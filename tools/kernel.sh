@@ -18,6 +18,8 @@
 #
 # Environment: SLB_CACHE (default <repo>/.cache), KSRC (take the bonding
 # sources from this kernel tree instead of linux-source-<series>).
+# The bonding sources come from the installed linux-source-<series> package
+# when its version is the kernel's, else from the apt archive (download).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -135,22 +137,33 @@ source_dir() {
 	v=$(deb_version "$kver")
 	dir=$CACHE/src/$s-$v
 	if [[ ! -e $dir/.done ]]; then
-		if ! apt-cache show "linux-source-$s=$v" >/dev/null 2>&1; then
-			die "kernel $kver: linux-source-$s version $v (the version of its headers) is not in the apt index; run 'apt-get update', or give a kernel tree with KSRC=<dir>"
-		fi
-		note "kernel $kver: fetching linux-source-$s $v (bonding sources)"
-		local dl=$CACHE/debs/src-$s-$v
-		rm -rf "$dir" "$dl"
-		apt_download "$dl" "linux-source-$s=$v"
-		mkdir -p "$dir.tmp"
-		local members=()
+		local members=() tarball=/usr/src/linux-source-$s.tar.xz have
 		for p in "${SRC_PATHS[@]}"; do members+=("linux-source-$s/$p"); done
-		# stream: the tarball is large and we need a handful of files
-		dpkg-deb --fsys-tarfile "$dl"/*.deb |
-			tar -xO "./usr/src/linux-source-$s.tar.xz" | xz -dc |
-			tar -x -C "$dir.tmp" --strip-components=1 "${members[@]}" ||
-			die "kernel $kver: cannot extract ${SRC_PATHS[*]} from linux-source-$s $v"
-		rm -rf "$dl"
+		rm -rf "$dir" "$dir.tmp"
+		mkdir -p "$dir.tmp"
+		# an installed linux-source-<series> of the same version needs
+		# no download (hosts without network at kernel upgrade time)
+		have=$(dpkg-query -W -f '${Version}' "linux-source-$s" 2>/dev/null || true)
+		if [[ $have == "$v" && -r $tarball ]]; then
+			note "kernel $kver: taking the bonding sources from installed linux-source-$s $v"
+			xz -dc "$tarball" |
+				tar -x -C "$dir.tmp" --strip-components=1 "${members[@]}" ||
+				die "kernel $kver: cannot extract ${SRC_PATHS[*]} from $tarball"
+		else
+			if ! apt-cache show "linux-source-$s=$v" >/dev/null 2>&1; then
+				die "kernel $kver: linux-source-$s version $v (the version of its headers) is neither installed nor in the apt index; run 'apt-get update', install linux-source-$s=$v, or give a kernel tree with KSRC=<dir>"
+			fi
+			note "kernel $kver: fetching linux-source-$s $v (bonding sources)"
+			local dl=$CACHE/debs/src-$s-$v
+			rm -rf "$dl"
+			apt_download "$dl" "linux-source-$s=$v"
+			# stream: the tarball is large and we need a handful of files
+			dpkg-deb --fsys-tarfile "$dl"/*.deb |
+				tar -xO "./usr/src/linux-source-$s.tar.xz" | xz -dc |
+				tar -x -C "$dir.tmp" --strip-components=1 "${members[@]}" ||
+				die "kernel $kver: cannot extract ${SRC_PATHS[*]} from linux-source-$s $v"
+			rm -rf "$dl"
+		fi
 		mv "$dir.tmp" "$dir"
 		touch "$dir/.done"
 	fi
