@@ -12,6 +12,7 @@
 #   make lint                                    checkpatch --strict + sparse
 #   make iproute2                                build/iproute2/ip knowing balance-slb
 #   make dkms-src DEST=<dir>                     the DKMS source tree (no kernel sources)
+#   make deb                                     build/deb/bonding-slb-dkms_<ver>_all.deb
 
 ROOT := $(CURDIR)
 KVER ?= $(shell $(ROOT)/tools/kernel.sh default-kver)
@@ -23,7 +24,7 @@ SLBGEN := $(ROOT)/build/tools/slbgen
 IP_SLB := $(ROOT)/build/iproute2/ip-slb
 export KSRC
 
-.PHONY: all module install unit vmtest check demo lint clean slbgen iproute2 dkms-src
+.PHONY: all module install unit vmtest check demo lint clean slbgen iproute2 dkms-src deb
 
 all: module
 
@@ -82,6 +83,9 @@ DKMS_FILES = dkms.conf Makefile Kbuild LICENSE README.md tools/kernel.sh \
 dkms-src:
 	@test -n "$(DEST)" || { echo "usage: make dkms-src DEST=<dir>" >&2; exit 1; }
 	@mkdir -p "$(DEST)" && cd $(ROOT) && cp --parents $(DKMS_FILES) "$(DEST)/"
+
+deb:
+	@$(ROOT)/tools/deb.sh
 
 clean:
 	rm -rf $(ROOT)/build

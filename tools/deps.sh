@@ -8,7 +8,8 @@ PKGS=(make gcc gcc-12 libc6-dev patch xz-utils cpio gzip kmod dwarves
       libelf1 libssl3 zlib1g apt-utils
       qemu-system-x86 busybox-static bash iproute2 ethtool tcpdump
       iputils-ping procps sparse perl zstd binutils gnuplot-nox
-      dpkg-dev pkgconf libmnl-dev)	# make iproute2
+      dpkg-dev pkgconf libmnl-dev	# make iproute2
+      debhelper dh-dkms)		# make deb
 
 missing=()
 for p in "${PKGS[@]}"; do
