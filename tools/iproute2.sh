@@ -49,6 +49,7 @@ write_sources() {
 	if [[ -n ${SLB_DEBIAN_MIRROR:-} ]]; then
 		echo "deb-src $opt$SLB_DEBIAN_MIRROR ${SLB_DEBIAN_SUITE:-bookworm} main" >>"$list"
 	else
+		# shellcheck disable=SC2016 # apt's own $(FIELD) syntax
 		while read -r uri suite; do
 			echo "deb-src $opt$uri $suite main" >>"$list"
 		done < <(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' \
@@ -135,7 +136,7 @@ build() {
 		pc=$(pkg-config --variable=pcfiledir libmnl 2>/dev/null)/libmnl.pc
 		[[ -e $pc ]] || die "libmnl.pc not found (is libmnl-dev installed?)"
 		ln -s "$pc" "$b/.pc-slb/libmnl.pc"
-		(cd "$b" && PKG_CONFIG_LIBDIR=$b/.pc-slb PKG_CONFIG_PATH= ./configure) \
+		(cd "$b" && PKG_CONFIG_LIBDIR=$b/.pc-slb PKG_CONFIG_PATH='' ./configure) \
 			>"$OUT/configure.log" 2>&1 || {
 			cat "$OUT/configure.log" >&2
 			die "configure failed"
