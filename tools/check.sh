@@ -36,6 +36,26 @@ count_ktap() {	# prefix file
 	done <"$2"
 }
 
+# run_tap LOG CMD...: run a test script, count its "ok - " / "not ok - "
+# lines; a script that fails without a "not ok" line is a failure too
+run_tap() {
+	local log=$1 line rc t0=$SECONDS
+	shift
+	"$@" >"$log" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) result ok "${line#ok - }" ;;
+		"not ok - "*) result fail "${line#not ok - }" ;;
+		*) echo "$line" ;;
+		esac
+	done <"$log"
+	if ((rc != 0)) && ! grep -q '^not ok - ' "$log"; then
+		result fail "${*##*/} (exit $rc, no result)"
+	fi
+	echo "# ${1##*/}: $((SECONDS - t0)) s"
+}
+
 finish() {
 	((${#failures[@]})) && printf 'failed: %s\n' "${failures[@]}"
 	echo "$passed passed, $failed failed, $skipped skipped"
@@ -56,6 +76,17 @@ else
 	cat "$LOGDIR/slbgen.log"
 	result fail "build slbgen"
 fi
+
+echo "== iproute2 (ip-slb for the VM tests)"
+# the VM test 95-iproute2-slb skips without it: a build failure counts here
+if tools/iproute2.sh >"$LOGDIR/iproute2.log" 2>&1; then
+	result ok "build iproute2 with balance-slb"
+else
+	tail -20 "$LOGDIR/iproute2.log"
+	result fail "build iproute2 with balance-slb"
+fi
+IP_SLB=()
+[[ -x build/iproute2/ip-slb ]] && IP_SLB=(--extra-bin "$ROOT/build/iproute2/ip-slb")
 
 echo "== unit tests"
 if make -s unit >"$LOGDIR/unit.log" 2>&1; then :; fi
@@ -100,7 +131,7 @@ for s in $SERIES; do
 	fi
 	out=$ROOT/build/$kver/vm
 	tools/vm/run.sh --kver "$kver" --image-root "$img" \
-		--extra-bin "$ROOT/build/tools/slbgen" \
+		--extra-bin "$ROOT/build/tools/slbgen" "${IP_SLB[@]}" \
 		--module "build/$kver/bonding.ko" --tests "$ROOT/selftests" \
 		--out "$out" >"$LOGDIR/vm-$kver.ktap" 2>"$LOGDIR/vm-$kver.err"
 	grep -v '^ok ' "$LOGDIR/vm-$kver.ktap" | grep -v '^# ' || true
@@ -110,5 +141,9 @@ for s in $SERIES; do
 	fi
 	count_ktap "$kver: " "$LOGDIR/vm-$kver.ktap"
 done
+
+echo "== Debian package and DKMS"
+run_tap "$LOGDIR/test-deb.log" tools/test-deb.sh
+run_tap "$LOGDIR/test-dkms.log" tools/test-dkms.sh
 
 finish
