@@ -4,7 +4,11 @@
 # build/deb/bonding-slb-dkms_<version>_all.deb; its control data and file
 # list are what an admin installing it needs (dpkg-deb -I / -c), its DKMS
 # source is exactly `make dkms-src` (what tools/test-dkms.sh builds), and it
-# carries no kernel sources.  Prints "ok - ..." / "not ok - ..." lines.
+# carries no kernel sources.  Then, as root, `apt install ./<deb>` must have
+# DKMS build and install our module for the Debian 6.1/6.12 kernels whose
+# headers are installed (tools/test-dkms.sh installs them; run it first),
+# and `apt remove` must bring Debian's module back.  SLB_DEB_INSTALL=0
+# skips that part.  Prints "ok - ..." / "not ok - ..." lines.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -78,4 +82,64 @@ mkdir -p "$T/deb" "$T/ref"
 dpkg-deb -x "$DEB" "$T/deb"
 make -s dkms-src DEST="$T/ref" >/dev/null 2>&1
 check "${SRC#.} is exactly make dkms-src" diff -r "$T/ref" "$T/deb/${SRC#./}"
+
+# --- apt install / remove ------------------------------------------------------------
+[[ ${SLB_DEB_INSTALL:-1} == 1 ]] || exit $rc
+kernels=()
+for s in ${SLB_SERIES:-6.1 6.12}; do
+	r=$(tools/kernel.sh latest "$s" 2>/dev/null) || continue
+	[[ -e /lib/modules/$r/build/Makefile && -d /lib/modules/$r/kernel ]] && kernels+=("$r")
+done
+if [[ $(id -u) != 0 ]] || ((${#kernels[@]} == 0)) || ! command -v dkms >/dev/null; then
+	echo "ok - deb: apt install and remove # SKIP needs root, dkms and the headers and image of a Debian 6.1/6.12 kernel (tools/test-dkms.sh installs them)"
+	exit $rc
+fi
+if dpkg-query -W -f '${Status}' "$PKG" 2>/dev/null | grep -q ' installed$' ||
+   [[ -n $(dkms status -m "$NAME" -v "$VER" 2>/dev/null) ]]; then
+	nok "$PKG or $NAME/$VER in DKMS already present on this host: remove it before this test"
+	exit 1
+fi
+t0=$SECONDS
+if DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 \
+		"$DEB" >"$T/apt-install.log" 2>&1; then
+	ok "apt install ./${DEB##*/} ($((SECONDS - t0)) s)"
+else
+	tail -20 "$T/apt-install.log" | sed 's/^/# /'
+	nok "apt install ./${DEB##*/}"
+fi
+for r in "${kernels[@]}"; do
+	st=$(dkms status -m "$NAME" -v "$VER" -k "$r" 2>&1)
+	f=$(modinfo -k "$r" -F filename bonding 2>&1)
+	v=$(modinfo -k "$r" -F version bonding 2>&1)
+	good=no
+	[[ $st == *": installed"* && $f == */updates/dkms/bonding.ko* && $v == *+slb ]] && good=yes
+	check "after apt install, DKMS built and installed ours for $r ($f, $v)" [ $good = yes ]
+done
+if DEBIAN_FRONTEND=noninteractive apt-get remove -y -q -o DPkg::Lock::Timeout=600 \
+		"$PKG" >"$T/apt-remove.log" 2>&1; then
+	ok "apt remove $PKG"
+else
+	tail -20 "$T/apt-remove.log" | sed 's/^/# /'
+	nok "apt remove $PKG"
+fi
+for r in "${kernels[@]}"; do
+	f=$(modinfo -k "$r" -F filename bonding 2>&1)
+	good=no
+	[[ $f == /lib/modules/$r/kernel/drivers/net/bonding/bonding.ko* ]] && good=yes
+	check "after apt remove, modinfo -k $r finds Debian's module ($f)" [ $good = yes ]
+done
+good=no
+[[ -z $(dkms status -m "$NAME" 2>/dev/null) && ! -e ${SRC#.} ]] && good=yes
+check "after apt remove, no $NAME in DKMS and no ${SRC#.}" [ $good = yes ]
+# purge drops the extracted sources; keep them for the next run's builds
+cache=/var/cache/bonding-slb
+rm -rf "$T/cache"
+[[ -d $cache ]] && cp -a "$cache" "$T/cache"
+if dpkg --purge "$PKG" >"$T/purge.log" 2>&1 && [[ ! -e $cache ]]; then
+	ok "dpkg --purge $PKG removes $cache"
+else
+	tail -5 "$T/purge.log" | sed 's/^/# /'
+	nok "dpkg --purge $PKG removes $cache"
+fi
+[[ -d $T/cache ]] && mv "$T/cache" "$cache"
 exit $rc
