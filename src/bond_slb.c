@@ -459,6 +459,26 @@ static struct slave *slb_assign(struct bonding *bond, struct bond_slb *slb,
 }
 
 /*
+ * The slave that accepts broadcast/multicast now.  Between the receive
+ * slave losing carrier and the control path choosing another, the first
+ * usable slave stands in (the one the control path falls back to), so
+ * nothing is lost meanwhile and still only one slave accepts.
+ */
+static struct slave *slb_rx_slave_now(struct bonding *bond,
+				      struct bond_slb *slb)
+{
+	struct slave *rx = rcu_dereference(slb->rx_slave), *slave;
+	struct list_head *iter;
+
+	if (likely(slb_usable(rx)))
+		return rx;
+	bond_for_each_slave_rcu(bond, slave, iter)
+		if (slb_usable(slave))
+			return slave;
+	return NULL;
+}
+
+/*
  * Reorder-free moves.  A planned move (rebalance, failback, slb_migrate)
  * waits in bucket->next for a pause in the bucket's traffic at least
  * slb_move_gap long: by then the frames queued on the old slave have
@@ -531,8 +551,8 @@ static struct slave *slb_tx_slave(struct bonding *bond, struct bond_slb *slb,
 	h = slb_hash(slb, key);
 	b = h & (SLB_BUCKETS - 1);
 	if (unlikely(mcast) && report && slb_is_mcast_report(skb, proto, l3off)) {
-		slave = rcu_dereference(slb->rx_slave);
-		if (slb_usable(slave)) {
+		slave = slb_rx_slave_now(bond, slb);
+		if (slave) {
 			*report = true;
 			return slave;
 		}
@@ -1293,7 +1313,7 @@ static int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
 		slb_lacp_seen(bond, slave, skb);
 
 	if (is_multicast_ether_addr(eth->h_dest) &&
-	    rcu_access_pointer(slb->rx_slave) != slave) {
+	    slb_rx_slave_now(bond, slb) != slave) {
 		this_cpu_inc(slb->pcpu->mcast_dropped);
 		return RX_HANDLER_CONSUMED;
 	}
