@@ -11,6 +11,9 @@
 #   slb_bucket_of MAC [VID] that bucket's number
 #   slb_settled MAC SLAVE   MAC's bucket is on SLAVE with no move waiting
 #   slb_moves_of MAC        how many times MAC's bucket has moved
+#   failover_trial tx|rx SLAVE MAC  frames lost when SLAVE loses carrier
+#                           under a stream (sets LOST); failover_slave
+#                           tx|rx MAC says which slave carries it
 #   proc_val FIELD [BOND]   value of "FIELD: value" in /proc/net/bonding
 #   port_of_mac MAC         from sw_recv output: the switch ports MAC used
 
@@ -66,3 +69,62 @@ proc_val() {
 
 # the n-th MAC slbgen uses for -s BASE (BASE's last byte must leave room)
 gen_mac() { printf '%s:%02x' "${1%:*}" $((0x${1##*:} + $2)); }
+
+# failover_trial tx|rx SLAVE MAC: FO_N frames at FO_RATE/s (default 6000 at
+# 2000/s), from vm MAC to the server (tx) or broadcast from the server to
+# the gen netns (rx); SLAVE's switch port goes down after 1 s and comes back
+# at the end.  LOST = frames sent - frames received.
+FO_RATE=${FO_RATE:-2000}
+FO_N=${FO_N:-6000}
+failover_trial() {
+	local dir=$1 slave=$2 mac=$3 port sent got rpid spid
+	port="sw${slave/eth/p}"
+	if [ "$dir" = tx ]; then
+		in_ns srv slbgen recv srv0 -t 6 >/tmp/ff.out 2>/dev/null &
+	else
+		in_ns gen slbgen recv gen0 -t 6 >/tmp/ff.out 2>/dev/null &
+	fi
+	rpid=$!
+	sleep 0.3
+	if [ "$dir" = tx ]; then
+		in_ns gen slbgen send gen0 -s "$mac" -c $FO_N -r $FO_RATE -d $SRV_MAC >/tmp/ff.sent &
+		mac=${mac,,}
+	else
+		in_ns srv slbgen send srv0 -s $SRV_MAC -c $FO_N -r $FO_RATE >/tmp/ff.sent &
+		mac=${SRV_MAC,,}
+	fi
+	spid=$!
+	sleep 1
+	must ip -n sw link set "$port" down
+	wait $spid
+	wait $rpid
+	sent=$(awk '$1 == "sent" { print $2 }' /tmp/ff.sent)
+	got=$(awk -v m="$mac" 'tolower($2) == m { s += $4 } END { print s + 0 }' /tmp/ff.out)
+	LOST=$((sent - got))
+	must ip -n sw link set "$port" up
+	wait_for -t 5 sh -c "[ \$(grep -c 'MII Status: up' /proc/net/bonding/$SLB_BOND) -eq 3 ]"
+	sleep 0.5
+}
+
+# failover_slave tx|rx MAC: the slave that carries MAC's frames to the
+# switch (by the slaves' tx counters), or that accepts broadcasts
+failover_slave() {
+	local s f best="" most=0 n
+	declare -A before
+	if [ "$1" = rx ]; then
+		sed -n 's/^\(Currently Active Slave\|Broadcast\/multicast receive slave\): //p' \
+			"/proc/net/bonding/$SLB_BOND" | head -1
+		return
+	fi
+	for f in /sys/class/net/$SLB_BOND/lower_*; do
+		s=${f##*lower_}
+		before[$s]=$(cat "$f/statistics/tx_packets")
+	done
+	gen_send -s "$2" -c 50 -r 500 -d $SRV_MAC >/dev/null
+	for f in /sys/class/net/$SLB_BOND/lower_*; do
+		s=${f##*lower_}
+		n=$(($(cat "$f/statistics/tx_packets") - before[$s]))
+		((n > most)) && most=$n best=$s
+	done
+	echo "$best"
+}

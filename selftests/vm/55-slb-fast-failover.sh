@@ -14,8 +14,6 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../slb.sh"
 
 A=02:55:00:00:00:01
-RATE=2000
-N=6000		# 3 s of traffic, the cut after 1 s
 MAX_LOSS=40	# 20 ms at 2000 frames/s: a fifth of a 100 ms poll
 
 setup() {	# setup MODE [bond options]
@@ -32,49 +30,15 @@ setup() {	# setup MODE [bond options]
 field() { sed -n "s/^$1: //p" /proc/net/bonding/bond0; }
 port_of() { echo "sw${1/eth/p}"; }
 
-# trial tx|rx SLAVE: stream for N frames, cut SLAVE's port after 1 s,
-# LOST = frames sent - frames received; the port comes back afterwards
-trial() {
-	local dir=$1 slave=$2 port sent got
-	port=$(port_of "$slave")
-	if [ "$dir" = tx ]; then
-		in_ns srv slbgen recv srv0 -t 6 >/tmp/ff.out 2>/dev/null &
-	else
-		in_ns gen slbgen recv gen0 -t 6 >/tmp/ff.out 2>/dev/null &
-	fi
-	local rpid=$!
-	sleep 0.3
-	if [ "$dir" = tx ]; then
-		in_ns gen slbgen send gen0 -s $A -c $N -r $RATE -d $SRV_MAC >/tmp/ff.sent &
-	else
-		in_ns srv slbgen send srv0 -s $SRV_MAC -c $N -r $RATE >/tmp/ff.sent &
-	fi
-	local spid=$!
-	sleep 1
-	must ip -n sw link set "$port" down
-	wait $spid
-	wait $rpid
-	sent=$(awk '$1 == "sent" { print $2 }' /tmp/ff.sent)
-	if [ "$dir" = tx ]; then
-		got=$(awk -v m=$A 'tolower($2) == m { s += $4 } END { print s + 0 }' /tmp/ff.out)
-	else
-		got=$(awk -v m=$SRV_MAC 'tolower($2) == tolower(m) { s += $4 } END { print s + 0 }' /tmp/ff.out)
-	fi
-	LOST=$((sent - got))
-	must ip -n sw link set "$port" up
-	wait_for -t 5 sh -c "[ \$(grep -c 'MII Status: up' /proc/net/bonding/bond0) -eq 3 ]"
-	sleep 0.5
-}
-
 declare -A loss
 load_bonding
 
 # --- active-backup ----------------------------------------------------------------
 setup active-backup
 for t in 1 2; do
-	trial tx "$(field "Currently Active Slave")"
+	failover_trial tx "$(field "Currently Active Slave")" $A
 	loss[ab-tx]+="$LOST "
-	trial rx "$(field "Currently Active Slave")"
+	failover_trial rx "$(field "Currently Active Slave")" $A
 	loss[ab-rx]+="$LOST "
 done
 cleanup_topo
@@ -83,14 +47,14 @@ cleanup_topo
 setup balance-slb
 echo 0 >/sys/class/net/bond0/bonding/slb_rebalance_interval
 for t in 1 2; do
-	trial tx "$(slb_slave_of $A)"
+	failover_trial tx "$(slb_slave_of $A)" $A
 	loss[slb-tx]+="$LOST "
 	check "balance-slb tx: $LOST frames lost (< $MAX_LOSS)" test $LOST -lt $MAX_LOSS
-	trial rx "$(field "Broadcast\/multicast receive slave")"
+	failover_trial rx "$(field "Broadcast\/multicast receive slave")" $A
 	loss[slb-rx]+="$LOST "
 	check "balance-slb rx broadcast: $LOST frames lost (< $MAX_LOSS)" test $LOST -lt $MAX_LOSS
 done
-log "frames lost at $RATE frames/s when a slave loses carrier, miimon 100 ms (two trials):"
+log "frames lost at $FO_RATE frames/s when a slave loses carrier, miimon 100 ms (two trials):"
 log "  tx:           active-backup ${loss[ab-tx]}  balance-slb ${loss[slb-tx]}"
 log "  rx broadcast: active-backup ${loss[ab-rx]}  balance-slb ${loss[slb-rx]}"
 
