@@ -10,6 +10,7 @@
 #   make unit                                    userspace unit tests only
 #   make vmtest [KVER=..] [TESTS=a.sh,b.sh]      VM selftests on one kernel
 #   make lint                                    checkpatch --strict + sparse
+#   make bench                                   benchmarks (simulator + VM datapath)
 #   make iproute2                                build/iproute2/ip knowing balance-slb
 #   make dkms-src DEST=<dir>                     the DKMS source tree (no kernel sources)
 #   make deb                                     build/deb/bonding-slb-dkms_<ver>_all.deb
@@ -20,6 +21,7 @@ BUILD = $(ROOT)/build/$(KVER)
 BONDDIR = $(BUILD)/drivers/net/bonding
 INSTALL_MOD_DIR ?= updates
 SLBGEN := $(ROOT)/build/tools/slbgen
+KVER_BENCH = $(if $(filter command line,$(origin KVER)),$(KVER),$(shell $(ROOT)/tools/kernel.sh latest 6.12))
 # our ip (make iproute2), in the guest as ip-slb next to the usual ip
 IP_SLB := $(ROOT)/build/iproute2/ip-slb
 export KSRC
@@ -110,3 +112,13 @@ bench-sim: $(BENCH_SIM_DIR)/sim
 	@$(ROOT)/tools/bench/plot.sh $(BENCH_SIM_DIR)
 
 .PHONY: bench-sim
+
+# Datapath: pktgen transmit cost and failover loss per mode, one VM boot.
+bench-datapath:
+	@KVER=$(KVER_BENCH) $(ROOT)/tools/bench/datapath.sh
+
+# Both benchmarks; results under build/bench/ (not a test: make check stays fast)
+bench: bench-sim bench-datapath
+
+.PHONY: bench bench-datapath
+

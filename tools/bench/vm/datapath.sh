@@ -1,0 +1,104 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Benchmark, run in the guest by tools/bench/datapath.sh (not a test: it
+# prints figures, the host side computes the ratios).
+#
+# Transmit cost: pktgen sends 60-byte frames from 256 source MACs straight
+# into a bond of dummy slaves, from 1 or 2 CPUs (one pktgen thread each), for
+# every mode; "BENCH tx MODE SLAVES CPUS PPS" per run.  Modes are measured in
+# rounds, interleaved, so slow drifts of the host hit all alike.
+#
+# Failover: frames lost at 2000 frames/s when the slave carrying a stream
+# loses carrier, same miimon for all modes: "BENCH failover MODE DIR LOST".
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../slb.sh"
+
+SECS=${BENCH_SECS:-3}
+ROUNDS=${BENCH_ROUNDS:-3}
+MODES="active-backup xor-layer2 xor-vlan+srcmac balance-tlb balance-slb"
+
+pg() { echo "$2" >"/proc/net/pktgen/$1" || die "pktgen $1: $2"; }
+
+bond_up() {	# bond_up MODE SLAVES
+	local mode=$1 n=$2 i
+	ip link add bond0 type bond || die "bond0"
+	case $mode in
+	xor-*) ip link set bond0 type bond mode balance-xor xmit_hash_policy "${mode#xor-}" ;;
+	balance-slb) echo balance-slb >/sys/class/net/bond0/bonding/mode ;;
+	*) ip link set bond0 type bond mode "$mode" ;;
+	esac
+	ip link set bond0 type bond miimon 100
+	for ((i = 0; i < n; i++)); do
+		ip link add "dum$i" type dummy
+		ip link set "dum$i" master bond0
+	done
+	ip link set bond0 up
+}
+bond_down() {
+	local i
+	ip link del bond0
+	for ((i = 0; i < 4; i++)); do ip link del "dum$i" 2>/dev/null; done
+	return 0
+}
+
+tx_run() {	# tx_run MODE SLAVES CPUS: prints pps summed over the threads
+	local mode=$1 n=$2 cpus=$3 t pps=0 p
+	bond_up "$mode" "$n"
+	for ((t = 0; t < 2; t++)); do pg "kpktgend_$t" rem_device_all; done
+	for ((t = 0; t < cpus; t++)); do
+		pg "kpktgend_$t" "add_device bond0@$t"
+		pg "bond0@$t" "count 0"
+		pg "bond0@$t" "clone_skb 0"
+		pg "bond0@$t" "pkt_size 60"
+		pg "bond0@$t" "delay 0"
+		pg "bond0@$t" "dst_mac 02:99:00:00:00:01"
+		pg "bond0@$t" "src_mac 02:98:00:00:0$t:00"
+		pg "bond0@$t" "src_mac_count 128"
+		pg "bond0@$t" "dst 198.51.100.1"
+	done
+	(sleep "$SECS"; echo stop >/proc/net/pktgen/pgctrl) &
+	echo start >/proc/net/pktgen/pgctrl
+	wait
+	for ((t = 0; t < cpus; t++)); do
+		p=$(grep -o '[0-9]*pps' "/proc/net/pktgen/bond0@$t" | head -1)
+		pps=$((pps + ${p%pps}))
+	done
+	for ((t = 0; t < 2; t++)); do pg "kpktgend_$t" rem_device_all; done
+	bond_down
+	echo "$pps"
+}
+
+load_bonding
+modprobe pktgen || skip "no pktgen"
+[ -e /proc/net/pktgen/kpktgend_1 ] || skip "pktgen needs 2 CPUs"
+for ((r = 1; r <= ROUNDS; r++)); do
+	for n in 2 4; do
+		for cpus in 1 2; do
+			for mode in $MODES; do
+				echo "BENCH tx $mode $n $cpus $(tx_run "$mode" "$n" "$cpus") round=$r"
+			done
+		done
+	done
+done
+
+# --- failover ------------------------------------------------------------------
+A=02:55:00:00:00:01
+for mode in active-backup balance-tlb balance-slb; do
+	topo_switch 2
+	topo_bond bond0 "$mode" miimon 100
+	[ "$mode" = balance-slb ] && echo 0 >/sys/class/net/bond0/bonding/slb_rebalance_interval
+	topo_vms 0
+	gen_add
+	in_ns srv slbgen send srv0 -s $SRV_MAC -c 1 >/dev/null
+	gen_send -s $A -c 2 -d $SRV_MAC >/dev/null
+	wait_for -t 5 sh -c "[ \$(grep -c 'MII Status: up' /proc/net/bonding/bond0) -eq 3 ]"
+	for ((r = 1; r <= ROUNDS; r++)); do
+		failover_trial tx "$(failover_slave tx $A)" $A
+		echo "BENCH failover $mode tx $LOST round=$r"
+		failover_trial rx "$(failover_slave rx $A)" $A
+		echo "BENCH failover $mode rx $LOST round=$r"
+	done
+	cleanup_topo
+done
+pass "benchmark ran"
+end_test
