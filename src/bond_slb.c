@@ -42,6 +42,7 @@
 #include <net/bond_slb.h>
 
 #include "bond_slb_core.h"
+#include "bond_slb_parse.h"
 
 MODULE_VERSION(BOND_SLB_VERSION);
 
@@ -1595,22 +1596,17 @@ int bond_slb_opt_migrate_set(struct bonding *bond,
 			     const struct bond_opt_value *newval)
 {
 	struct bond_slb *slb = rtnl_dereference(bond->slb);
-	char mac_s[18], name[IFNAMSIZ + 1], extra[2];
+	char name[SLB_NAME_MAX + 1];
 	struct slave *to = NULL;
-	unsigned int vid = 0, b, i;
 	struct list_head *iter;
 	struct slave *slave;
+	unsigned int b, i;
 	u8 mac[ETH_ALEN];
-	int n;
+	u16 vid;
 
-	n = sscanf(newval->string, "%17s %u %16s %1s", mac_s, &vid, name, extra);
-	if (n != 3) {
-		vid = 0;
-		n = sscanf(newval->string, "%17s %16s %1s", mac_s, name, extra);
-		if (n != 2)
-			goto usage;
-	}
-	if (!mac_pton(mac_s, mac) || vid >= VLAN_N_VID - 1)
+	/* the pure parser, fuzzed in userspace (selftests/unit) */
+	if (slb_parse_migrate(newval->string, strlen(newval->string), mac, &vid,
+			      name))
 		goto usage;
 	if (!slb) {
 		netdev_err(bond->dev, "slb_migrate: bond is down\n");

@@ -9,7 +9,8 @@ PKGS=(make gcc gcc-12 libc6-dev patch xz-utils cpio gzip kmod dwarves
       qemu-system-x86 busybox-static bash iproute2 ethtool tcpdump
       iputils-ping procps sparse perl zstd binutils gnuplot-nox
       dpkg-dev pkgconf libmnl-dev	# make iproute2
-      debhelper dh-dkms)		# make deb
+      debhelper dh-dkms		# make deb
+      clang libclang-rt-14-dev)	# fuzzing (libFuzzer)
 
 missing=()
 for p in "${PKGS[@]}"; do

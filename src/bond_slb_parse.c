@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * balance-slb input parsing, shared by bonding.ko and the userspace fuzzer:
+ * written without sscanf, whose kernel and libc versions differ.
+ */
+#include "bond_slb_parse.h"
+
+static bool slb_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+		c == '\v' || c == '\f';
+}
+
+static int slb_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool slb_parse_mac(const char *t, size_t n, u8 *mac)
+{
+	size_t i;
+
+	if (n != 17)
+		return false;
+	for (i = 0; i < 6; i++) {
+		int hi = slb_hex(t[3 * i]), lo = slb_hex(t[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && t[3 * i + 2] != ':'))
+			return false;
+		mac[i] = hi << 4 | lo;
+	}
+	return true;
+}
+
+static bool slb_parse_vid(const char *t, size_t n, u16 *vid)
+{
+	unsigned int v = 0;
+	size_t i;
+
+	if (!n || n > 4)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (t[i] < '0' || t[i] > '9')
+			return false;
+		v = v * 10 + (t[i] - '0');
+	}
+	if (v > SLB_VID_MAX)
+		return false;
+	*vid = v;
+	return true;
+}
+
+int slb_parse_migrate(const char *s, size_t len, u8 *mac, u16 *vid,
+		      char *name)
+{
+	const char *tok[4];
+	size_t tlen[4], i = 0, end = 0;
+	int n = 0;
+
+	while (end < len && s[end])
+		end++;
+	while (i < end) {
+		if (slb_blank(s[i])) {
+			i++;
+			continue;
+		}
+		if (n == 4)
+			return -1;
+		tok[n] = s + i;
+		while (i < end && !slb_blank(s[i]))
+			i++;
+		tlen[n] = s + i - tok[n];
+		n++;
+	}
+	if (n < 2 || n > 3 || !slb_parse_mac(tok[0], tlen[0], mac))
+		return -1;
+	*vid = 0;
+	if (n == 3 && !slb_parse_vid(tok[1], tlen[1], vid))
+		return -1;
+	if (tlen[n - 1] > SLB_NAME_MAX)
+		return -1;
+	for (i = 0; i < tlen[n - 1]; i++)
+		name[i] = tok[n - 1][i];
+	name[i] = '\0';
+	return 0;
+}
