@@ -6,6 +6,9 @@
 # selftests on both kernels.  Ends with "N passed, N failed[, N skipped]".
 set -uo pipefail
 
+# One compound command: bash reads all of it before running any, so editing
+# this file while a check runs cannot derail that run.
+{
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 SERIES=${SLB_SERIES:-"6.1 6.12"}
@@ -95,6 +98,15 @@ cat "$LOGDIR/unit.log" | grep -v '^ok\|^TAP' || true
 grep -q '^unit: ' "$LOGDIR/unit.log" || result fail "unit tests (did not run)"
 count_ktap "unit: " "$LOGDIR/unit.log"
 
+echo "== fuzzing"
+fs=${SLB_FUZZ_SECS:-20}
+if make -s -C selftests/unit fuzz FUZZ_SECS="$fs" >"$LOGDIR/fuzz.log" 2>&1; then
+	result ok "fuzz: slb_migrate parser, $fs s of libFuzzer+ASan+UBSan, $(grep -o 'Done [0-9]* runs' "$LOGDIR/fuzz.log" | tail -1)"
+else
+	tail -30 "$LOGDIR/fuzz.log"
+	result fail "fuzz: slb_migrate parser (see build/check/fuzz.log)"
+fi
+
 for s in $SERIES; do
 	echo "== kernel series $s"
 	if ! kver=$(tools/kernel.sh latest "$s"); then
@@ -149,3 +161,5 @@ run_tap "$LOGDIR/test-dkms.log" tools/test-dkms.sh
 run_tap "$LOGDIR/test-deb.log" tools/test-deb.sh
 
 finish
+exit
+}

@@ -22,7 +22,7 @@
  *   slbgen recv IFACE[,IFACE...] -t SECS [-e TYPE]
  *     counts frames of TYPE (any if -e 0) per interface, source MAC and
  *     VLAN; checks the sequence numbers slbgen put in them and prints one
- *     line per stream: "IFACE MAC VID frames reordered lost"
+ *     line per stream: "IFACE MAC VID frames reordered lost duplicates"
  *     and a last line "total frames reordered".
  *
  * Payload: 4-byte magic, 4-byte source index, 8-byte sequence number of
@@ -52,8 +52,36 @@ struct stream {
 	int ifidx;
 	uint8_t mac[6];
 	uint16_t vid;
-	uint64_t frames, reordered, next_seq, lost;
+	uint64_t frames, reordered, next_seq, lost, dups;
+	uint8_t *seen;		/* bitmap of sequence numbers received */
+	uint64_t seen_bits;
 };
+
+#define MAX_SEEN	(1ull << 24)	/* per stream; later ones are not checked */
+
+/* true if s was received before on this stream */
+static int seen_before(struct stream *st, uint64_t s)
+{
+	if (s >= MAX_SEEN)
+		return 0;
+	if (s >= st->seen_bits) {
+		uint64_t bits = st->seen_bits ? st->seen_bits : 4096;
+		uint8_t *p;
+
+		while (bits <= s)
+			bits *= 2;
+		p = realloc(st->seen, bits / 8);
+		if (!p)
+			return 0;
+		memset(p + st->seen_bits / 8, 0, (bits - st->seen_bits) / 8);
+		st->seen = p;
+		st->seen_bits = bits;
+	}
+	if (st->seen[s / 8] & (1u << (s % 8)))
+		return 1;
+	st->seen[s / 8] |= 1u << (s % 8);
+	return 0;
+}
 
 static struct stream streams[MAX_STREAMS];
 static int nstreams;
@@ -323,7 +351,9 @@ static int do_recv(int argc, char **argv)
 			if (pl + 16 <= buf + n && get32(pl) == MAGIC) {
 				uint64_t s = (uint64_t)get32(pl + 8) << 32 | get32(pl + 12);
 
-				if (s < st->next_seq) {
+				if (seen_before(st, s)) {
+					st->dups++;
+				} else if (s < st->next_seq) {
 					st->reordered++;
 					reordered++;
 				} else {
@@ -336,11 +366,12 @@ static int do_recv(int argc, char **argv)
 	for (i = 0; i < nstreams; i++) {
 		const uint8_t *m = streams[i].mac;
 
-		printf("%s %02x:%02x:%02x:%02x:%02x:%02x %u %llu %llu %llu\n",
+		printf("%s %02x:%02x:%02x:%02x:%02x:%02x %u %llu %llu %llu %llu\n",
 		       names[streams[i].ifidx], m[0], m[1], m[2], m[3], m[4], m[5],
 		       streams[i].vid, (unsigned long long)streams[i].frames,
 		       (unsigned long long)streams[i].reordered,
-		       (unsigned long long)streams[i].lost);
+		       (unsigned long long)streams[i].lost,
+		       (unsigned long long)streams[i].dups);
 	}
 	printf("total %llu %llu\n", (unsigned long long)total,
 	       (unsigned long long)reordered);
