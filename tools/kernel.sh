@@ -13,6 +13,12 @@
 #   kernel.sh kdir KVER               headers dir (download if needed)
 #   kernel.sh source KVER             dir with pristine bonding sources
 #   kernel.sh image KVER              dir with boot/ and lib/modules/
+#   kernel.sh version KVER            Debian package version of KVER
+#   kernel.sh selftests KVER          tools/testing/selftests dir with the
+#                                     upstream bonding selftests and the
+#                                     net/ libraries they source
+#   kernel.sh tarball KVER            the whole linux-source tarball of
+#                                     KVER's version, uncompressed, on stdout
 #   kernel.sh prepare KVER BUILDDIR   pristine sources + our patch + our
 #                                     files, ready for Kbuild
 #
@@ -32,6 +38,10 @@ SRC_PATHS=(drivers/net/bonding include/net/bonding.h include/net/bond_3ad.h
 	   scripts/const_structs.checkpatch
 	   tools/testing/selftests/drivers/net/bonding
 	   Documentation/networking/bonding.rst)
+# make upstream-selftests: the bonding selftests and what they source
+SELFTEST_PATHS=(tools/testing/selftests/drivers/net/bonding
+		tools/testing/selftests/net/forwarding/lib.sh
+		tools/testing/selftests/net/lib.sh)
 
 die() { echo "kernel.sh: error: $*" >&2; exit 1; }
 note() { echo "kernel.sh: $*" >&2; }
@@ -125,6 +135,33 @@ kdir() {
 	echo "$hdr"
 }
 
+# source_tar SERIES VERSION WHAT: the linux-source-<series> tarball of that
+# version, uncompressed, on stdout
+source_tar() {
+	local s=$1 v=$2 what=$3 tarball=/usr/src/linux-source-$1.tar.xz have dl
+	# an installed linux-source-<series> of the same version needs
+	# no download (hosts without network at kernel upgrade time)
+	have=$(dpkg-query -W -f '${Version}' "linux-source-$s" 2>/dev/null || true)
+	if [[ $have == "$v" && -r $tarball ]]; then
+		note "linux-source-$s $v: taking the $what from the installed package"
+		xz -dc "$tarball"
+		return
+	fi
+	if ! apt-cache show "linux-source-$s=$v" >/dev/null 2>&1; then
+		die "linux-source-$s version $v (the version of the kernel's headers) is neither installed nor in the apt index; run 'apt-get update', install linux-source-$s=$v, or give a kernel tree with KSRC=<dir>"
+	fi
+	note "fetching linux-source-$s $v ($what)"
+	dl=$CACHE/debs/src-$s-$v
+	rm -rf "$dl"
+	apt_download "$dl" "linux-source-$s=$v"
+	# stream: the tarball is large and we need a handful of files
+	local rc=0
+	dpkg-deb --fsys-tarfile "$dl"/*.deb |
+		tar -xO "./usr/src/linux-source-$s.tar.xz" | xz -dc || rc=$?
+	rm -rf "$dl"
+	return $rc
+}
+
 source_dir() {
 	local kver=$1
 	if [[ -n ${KSRC:-} ]]; then
@@ -137,37 +174,50 @@ source_dir() {
 	v=$(deb_version "$kver")
 	dir=$CACHE/src/$s-$v
 	if [[ ! -e $dir/.done ]]; then
-		local members=() tarball=/usr/src/linux-source-$s.tar.xz have
+		local members=()
 		for p in "${SRC_PATHS[@]}"; do members+=("linux-source-$s/$p"); done
 		rm -rf "$dir" "$dir.tmp"
 		mkdir -p "$dir.tmp"
-		# an installed linux-source-<series> of the same version needs
-		# no download (hosts without network at kernel upgrade time)
-		have=$(dpkg-query -W -f '${Version}' "linux-source-$s" 2>/dev/null || true)
-		if [[ $have == "$v" && -r $tarball ]]; then
-			note "kernel $kver: taking the bonding sources from installed linux-source-$s $v"
-			xz -dc "$tarball" |
-				tar -x -C "$dir.tmp" --strip-components=1 "${members[@]}" ||
-				die "kernel $kver: cannot extract ${SRC_PATHS[*]} from $tarball"
-		else
-			if ! apt-cache show "linux-source-$s=$v" >/dev/null 2>&1; then
-				die "kernel $kver: linux-source-$s version $v (the version of its headers) is neither installed nor in the apt index; run 'apt-get update', install linux-source-$s=$v, or give a kernel tree with KSRC=<dir>"
-			fi
-			note "kernel $kver: fetching linux-source-$s $v (bonding sources)"
-			local dl=$CACHE/debs/src-$s-$v
-			rm -rf "$dl"
-			apt_download "$dl" "linux-source-$s=$v"
-			# stream: the tarball is large and we need a handful of files
-			dpkg-deb --fsys-tarfile "$dl"/*.deb |
-				tar -xO "./usr/src/linux-source-$s.tar.xz" | xz -dc |
-				tar -x -C "$dir.tmp" --strip-components=1 "${members[@]}" ||
-				die "kernel $kver: cannot extract ${SRC_PATHS[*]} from linux-source-$s $v"
-			rm -rf "$dl"
-		fi
+		source_tar "$s" "$v" "bonding sources" |
+			tar -x -C "$dir.tmp" --strip-components=1 "${members[@]}" ||
+			die "kernel $kver: cannot extract ${SRC_PATHS[*]} from linux-source-$s $v"
 		mv "$dir.tmp" "$dir"
 		touch "$dir/.done"
 	fi
 	echo "$dir"
+}
+
+# The upstream bonding selftests and the libraries they source, added to
+# the source dir on first use (make upstream-selftests); prints the
+# selftests dir (tools/testing/selftests).
+selftests_dir() {
+	local kver=$1 src s v tmp st=tools/testing/selftests p members=()
+	src=$(source_dir "$kver")
+	if [[ -n ${KSRC:-} ]]; then
+		[[ -e $KSRC/$st/net/forwarding/lib.sh ]] ||
+			die "kernel $kver: KSRC=$KSRC has no $st/net/forwarding/lib.sh"
+		echo "$KSRC/$st"; return
+	fi
+	if [[ ! -e $src/.selftests-done ]]; then
+		s=$(series_of "$kver")
+		v=$(deb_version "$kver")
+		tmp=$src/.selftests.tmp
+		rm -rf "$tmp"
+		mkdir -p "$tmp"
+		for p in "${SELFTEST_PATHS[@]}"; do members+=("linux-source-$s/$p"); done
+		# net/lib.sh is not in every series: a missing member makes tar
+		# fail after extracting the others, so judge by what arrived
+		source_tar "$s" "$v" "upstream selftests" |
+			tar -x -C "$tmp" --strip-components=1 "${members[@]}" 2>"$tmp.err" || true
+		for p in drivers/net/bonding/Makefile net/forwarding/lib.sh; do
+			[[ -e $tmp/$st/$p ]] || { cat "$tmp.err" >&2; die "kernel $kver: no $st/$p in linux-source-$s $v"; }
+		done
+		rm -f "$tmp.err"
+		cp -a "$tmp/." "$src/"
+		rm -rf "$tmp"
+		touch "$src/.selftests-done"
+	fi
+	echo "$src/$st"
 }
 
 image_dir() {
@@ -243,6 +293,9 @@ series) series_of "$1" ;;
 kdir) kdir "$1" ;;
 source) source_dir "$1" ;;
 image) image_dir "$1" ;;
+version) deb_version "$1" ;;
+selftests) selftests_dir "$1" ;;
+tarball) source_tar "$(series_of "$1")" "$(deb_version "$1")" "whole tree" ;;
 prepare) prepare "$1" "$2" ;;
-*) die "usage: kernel.sh default-kver|latest SERIES|series KVER|kdir KVER|source KVER|image KVER|prepare KVER BUILDDIR" ;;
+*) die "usage: kernel.sh default-kver|latest SERIES|series KVER|kdir KVER|source KVER|image KVER|version KVER|selftests KVER|tarball KVER|prepare KVER BUILDDIR" ;;
 esac
