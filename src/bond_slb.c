@@ -1408,9 +1408,20 @@ int bond_slb_open(struct bonding *bond)
 void bond_slb_close(struct bonding *bond)
 {
 	struct bond_slb *slb = rtnl_dereference(bond->slb);
+	struct list_head *iter;
+	struct slave *slave, *rx;
 
 	if (!slb)
 		return;
+	/*
+	 * Until the bond is down, bonding's receive path delivers broadcasts
+	 * from every active slave: leave only the receive slave active, or a
+	 * VM behind the bond gets them twice.  bond_open() reactivates all.
+	 */
+	rx = rtnl_dereference(slb->rx_slave);
+	bond_for_each_slave(bond, slave, iter)
+		if (slave != rx)
+			slave->inactive = 1;
 	RCU_INIT_POINTER(bond->slb, NULL);
 	/* no transmit, receive or /proc reader may still see it ... */
 	synchronize_net();
