@@ -5,13 +5,20 @@
 #   run.sh --image-root DIR --kver REL --module PATH/bonding.ko --tests DIR
 #          --out DIR [--only a.sh,b.sh] [--timeout S] [--smp N] [--mem M]
 #          [--append "kernel args"] [--extra-ko PATH.ko]... [--limit S]
-#          [--extra-bin PROGRAM]...
+#          [--extra-bin PROGRAM]... [--kmemleak]
 #
 #   --append   more kernel parameters (later ones win, e.g. panic_on_warn=0)
 #   --extra-ko another module for updates/ (e.g. a test helper)
 #   --extra-bin a host program to put in the guest's /usr/bin (with its libs)
 #   --limit    overall wall-clock limit for QEMU in seconds (default: sum of
 #              per-test timeouts + 15 s per test + 180 s for the boot)
+#   --kmemleak after the last test, have the guest scan for leaks (debug
+#              kernels with CONFIG_DEBUG_KMEMLEAK) and add the result
+#              kmemleak_bonding: fails if a suspected leak involves bonding
+#              (a backtrace frame in bonding, a bond_* function, or an
+#              unresolved module address: the module was unloaded before
+#              the scan; in the debug kernel bonding is the only module),
+#              other suspects are listed, not failed
 #   --judge-only  build and boot nothing; judge console.log/ktap.log already
 #              in --out (re-checking old logs, testing the log check itself)
 #
@@ -39,7 +46,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 die() { echo "run.sh: $*" >&2; exit 2; }
 
 image_root="" kver="" module="" tests="" out="" only="" append=""
-per_test=120 smp=2 mem=1024 limit="" judge_only=0
+per_test=120 smp=2 mem=1024 limit="" judge_only=0 kmemleak=0
 extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -57,6 +64,7 @@ while [ $# -gt 0 ]; do
 	--extra-bin) extra+=(--extra-bin "$2"); shift 2 ;;
 	--limit) limit=$2; shift 2 ;;
 	--judge-only) judge_only=1; shift ;;
+	--kmemleak) kmemleak=1; shift ;;
 	-h|--help) sed -n '2,40p' "$0"; exit 0 ;;
 	*) die "unknown argument $1" ;;
 	esac
@@ -106,6 +114,7 @@ if [ $judge_only -eq 0 ]; then
 	cmdline="console=ttyS0 panic_on_warn=1 panic=-1 oops=panic softlockup_panic=1 loglevel=7"
 	cmdline+=" slb.timeout=$per_test"
 	[ -z "$only" ] || cmdline+=" slb.tests=$only"
+	[ $kmemleak -eq 0 ] || cmdline+=" slb.kmemleak=1"
 	[ -z "$append" ] || cmdline+=" $append"
 
 	# TCG boot is ~10-20 s; each test may also need a little cleanup time.
@@ -133,10 +142,12 @@ fi
 plain_console() { sed -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e 's/\x1b[a-zA-Z]//g' "$out/console.log"; }
 touch "$out/console.log" "$out/ktap.log"
 lines=() names=() nfail=0 npass=0 nskip=0 done=0 running=""
-announced=()
+announced=() leak=() leak_seen=0
 while IFS= read -r l; do
 	l=${l%$'\r'}
 	case "$l" in
+	"# kmemleak-begin"|"# kmemleak-end") leak_seen=1; continue ;;
+	"# kmemleak: "*) leak+=("${l#\# kmemleak: }"); continue ;;
 	"TAP version 13") continue ;;
 	SLB-VM-DONE) done=1; continue ;;
 	"# slb-tests: "*) read -r -a announced <<<"${l#\# slb-tests: }" ;;
@@ -190,8 +201,13 @@ fi
 # Anything that means the kernel complained.  panic_on_warn turns most of
 # these into a crash anyway; this catches the ones printed before the panic
 # and those that do not panic (lockdep, hung tasks, leaks, RCU stalls).
-bad_re='WARNING:|BUG:|Oops|Kernel panic|general protection fault|INFO: task|lockdep|possible circular locking|KASAN|UBSAN|kmemleak|unregister_netdevice: waiting|refcount_t:|RCU stall|rcu_[a-z]+ self-detected|detected stalls on CPU|hard LOCKUP|soft lockup'
-if matches=$(plain_console | grep -a -n -E "$bad_re"); then
+# (BUG: KASAN, WARNING: possible circular locking dependency, WARNING:
+# suspicious RCU usage, BUG: sleeping function called from invalid context,
+# ODEBUG: free active object, ...).  kmemleak's own status lines are not
+# problems; its findings are judged by kmemleak_bonding (--kmemleak).
+bad_re='WARNING:|BUG:|Oops|Kernel panic|general protection fault|INFO: task|INFO: trying to register non-static key|lockdep|possible circular locking|KASAN|UBSAN|ODEBUG:|kmemleak|unregister_netdevice: waiting|refcount_t:|RCU stall|rcu_[a-z]+ self-detected|detected stalls on CPU|hard LOCKUP|soft lockup'
+benign_re='kmemleak: (Kernel memory leak detector initialized|Automatic memory scanning thread (started|ended)|[0-9]+ new suspected memory leaks)'
+if matches=$(plain_console | grep -a -n -E "$bad_re" | grep -a -v -E "$benign_re"); then
 	lines+=("# kernel log has problems:")
 	while IFS= read -r l; do lines+=("#   $l"); done < <(echo "$matches" | head -n 50)
 	first=${matches%%:*}
@@ -202,6 +218,52 @@ if matches=$(plain_console | grep -a -n -E "$bad_re"); then
 else
 	lines+=("ok @ kernel_log_clean")
 	npass=$((npass + 1))
+fi
+
+# kmemleak: one record per "unreferenced object", judged by its text
+if [ $kmemleak -eq 1 ]; then
+	if [ $leak_seen -eq 0 ]; then
+		lines+=("# kmemleak: the guest printed no kmemleak report")
+		lines+=("not ok @ kmemleak_bonding")
+		nfail=$((nfail + 1))
+	elif [[ "${leak[*]}" == unavailable:* ]]; then
+		lines+=("# kmemleak: ${leak[*]} (is this a CONFIG_DEBUG_KMEMLEAK kernel?)")
+		lines+=("not ok @ kmemleak_bonding")
+		nfail=$((nfail + 1))
+	else
+		# bonding is in a frame as "[bonding]", by a bond_ name, or as a bare
+		# module address (0xffffffffc...) once the module is unloaded
+		bond_re='\[bonding\]|[^a-z_]bond_|slb_|^ *0xffffffff[c-f][0-9a-f]{7}$|^ *\[<[0-9a-f]+>\] 0xffffffff[c-f]'
+		recs=() rec=""
+		for l in "${leak[@]}"; do
+			if [[ "$l" == "unreferenced object"* ]] && [ -n "$rec" ]; then recs+=("$rec"); rec=""; fi
+			rec+="$l"$'\n'
+		done
+		[ -z "$rec" ] || recs+=("$rec")
+		nb=0 no=0
+		for r in "${recs[@]}"; do
+			if grep -q -E "$bond_re" <<<"$r"; then
+				nb=$((nb + 1))
+				lines+=("# kmemleak: suspected leak involving bonding:")
+				while IFS= read -r l; do lines+=("#   $l"); done <<<"${r%$'\n'}"
+			else
+				no=$((no + 1))
+				if [ $no -le 20 ]; then
+					lines+=("# kmemleak: other suspected leak (not bonding):")
+					while IFS= read -r l; do lines+=("#   $l"); done < <(head -n 14 <<<"$r")
+				fi
+			fi
+		done
+		[ $no -le 20 ] || lines+=("# kmemleak: $((no - 20)) more suspected leaks not involving bonding")
+		lines+=("# kmemleak: ${#recs[@]} suspected leaks, $nb involving bonding")
+		if [ $nb -eq 0 ]; then
+			lines+=("ok @ kmemleak_bonding")
+			npass=$((npass + 1))
+		else
+			lines+=("not ok @ kmemleak_bonding")
+			nfail=$((nfail + 1))
+		fi
+	fi
 fi
 
 # --- report ------------------------------------------------------------------------
