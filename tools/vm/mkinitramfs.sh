@@ -68,7 +68,7 @@ modules=(veth bridge 8021q sch_netem cls_flower act_gact act_mirred
 	sch_ingress pktgen dummy tls "${extra_mods[@]}")
 # cheap extras that bonding tests commonly want, taken if the image has them
 optional_modules=(cls_matchall cls_u32 act_vlan act_skbedit act_pedit
-	sch_prio sch_tbf sch_multiq macvlan)
+	sch_prio sch_tbf sch_multiq macvlan ipvlan nlmon)
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/slb-initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
@@ -102,10 +102,15 @@ need_bin() {
 }
 
 for b in bash ip bridge tc ethtool tcpdump timeout ping kmod; do need_bin "$b"; done
-for b in jq ss nstat socat; do # optional helpers: only if the host has them
+# optional helpers: only if the host has them (readlink: the upstream
+# selftests' libraries want coreutils' readlink -e, busybox has no -e)
+for b in jq ss nstat socat readlink; do
 	if command -v "$b" >/dev/null; then need_bin "$b"; fi
 done
 for b in "${extra_bins[@]}"; do add_bin "$(readlink -f "$b")" "/usr/bin/${b##*/}"; done
+# iputils' ping is ping6 when called so (the upstream selftests call ping6;
+# busybox's would not take their fractional -i)
+for t in ping4 ping6; do ln -sf ping "$stage/usr/bin/$t"; done
 for t in modprobe insmod rmmod lsmod modinfo depmod; do
 	ln -sf ../bin/kmod "$stage/usr/sbin/$t"
 done
