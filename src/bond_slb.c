@@ -1533,11 +1533,33 @@ const struct bond_opt_value bond_slb_cooldown_tbl[] = {
 	{ NULL,      -1,		0 },
 };
 
+/*
+ * bonding's parser reads "10 20" as 10 and wraps numbers past 2^64; our
+ * options take exactly one decimal number in range, or nothing changes.
+ */
+static int slb_opt_strict(struct bonding *bond,
+			  const struct bond_opt_value *newval, const char *name)
+{
+	unsigned int v;
+
+	if (!newval->string)	/* not from text */
+		return 0;
+	if (kstrtouint(newval->string, 10, &v) || v != newval->value) {
+		netdev_err(bond->dev, "%s: \"%s\" is not a number in range\n",
+			   name, newval->string);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int bond_slb_opt_interval_set(struct bonding *bond,
 			      const struct bond_opt_value *newval)
 {
 	struct bond_slb *slb = rtnl_dereference(bond->slb);
 	u64 v = newval->value;
+
+	if (slb_opt_strict(bond, newval, "slb_rebalance_interval"))
+		return -EINVAL;
 
 	if (v && v < SLB_MIN_INTERVAL_MS) {
 		netdev_err(bond->dev, "slb_rebalance_interval: %llu ms is too short: 0 (never) or %u..%u\n",
@@ -1561,6 +1583,8 @@ int bond_slb_opt_gap_set(struct bonding *bond,
 {
 	struct bond_slb *slb = rtnl_dereference(bond->slb);
 
+	if (slb_opt_strict(bond, newval, "slb_move_gap"))
+		return -EINVAL;
 	WRITE_ONCE(bond->slb_params.move_gap, newval->value);
 	if (slb)
 		mod_delayed_work(bond->wq, &slb->work, 0);
@@ -1570,6 +1594,8 @@ int bond_slb_opt_gap_set(struct bonding *bond,
 int bond_slb_opt_cooldown_set(struct bonding *bond,
 			      const struct bond_opt_value *newval)
 {
+	if (slb_opt_strict(bond, newval, "slb_move_cooldown"))
+		return -EINVAL;
 	WRITE_ONCE(bond->slb_params.move_cooldown, newval->value);
 	return 0;
 }
