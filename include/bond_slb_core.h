@@ -68,12 +68,14 @@ void slb_slave_loads(const struct slb_core *c, u64 *load);
 /*
  * Placement of new buckets.  A slave's placement utilisation is 0 while it
  * carries less than SLB_MIN_REBALANCE_LOAD; utilisations within 1/8 of each
- * other count as equal and the slave with fewer buckets wins, so new MACs
- * spread while links are idle or evenly loaded, and avoid a busy link.
+ * other count as equal and the slave with fewer buckets per link speed
+ * wins (counting the new one), so new MACs spread in proportion to link
+ * speed while links are idle or evenly loaded, and avoid a busy link.
  */
 u64 slb_place_util(u64 load, u32 speed_mbps);
-bool slb_place_better(u64 util, unsigned int nbuckets, u64 best_util,
-		      unsigned int best_nbuckets);
+bool slb_place_better(u64 util, unsigned int nbuckets, u32 speed_mbps,
+		      u64 best_util, unsigned int best_nbuckets,
+		      u32 best_speed_mbps);
 
 /*
  * The usable slave to place a new bucket on (see above; ties: lowest

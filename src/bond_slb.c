@@ -437,7 +437,9 @@ static struct slave *slb_assign(struct bonding *bond, struct bond_slb *slb,
 		u = READ_ONCE(slave->slb.util);
 		if (!best ||
 		    slb_place_better(u, atomic_read(&slave->slb.nbuckets),
-				     best_util, atomic_read(&best->slb.nbuckets))) {
+				     slb_speed(slave), best_util,
+				     atomic_read(&best->slb.nbuckets),
+				     slb_speed(best))) {
 			best = slave;
 			best_util = u;
 		}

@@ -14,12 +14,15 @@ u64 slb_mac_vlan_key(const u8 *mac, u16 vid)
 	return key | ((u64)(vid & 0xfff) << 48);
 }
 
+static u32 slb_speed(u32 speed_mbps)
+{
+	return speed_mbps ? speed_mbps : SLB_DEFAULT_SPEED_MBPS;
+}
+
 u64 slb_util(u64 load, u32 speed_mbps)
 {
-	if (!speed_mbps)
-		speed_mbps = SLB_DEFAULT_SPEED_MBPS;
 	/* scaled so that slow links and small loads keep precision */
-	return load * 1024 / speed_mbps;
+	return load * 1024 / slb_speed(speed_mbps);
 }
 
 u64 slb_ewma(u64 old, u64 sample)
@@ -59,8 +62,9 @@ u64 slb_place_util(u64 load, u32 speed_mbps)
 	return load < SLB_MIN_REBALANCE_LOAD ? 0 : slb_util(load, speed_mbps);
 }
 
-bool slb_place_better(u64 util, unsigned int nbuckets, u64 best_util,
-		      unsigned int best_nbuckets)
+bool slb_place_better(u64 util, unsigned int nbuckets, u32 speed_mbps,
+		      u64 best_util, unsigned int best_nbuckets,
+		      u32 best_speed_mbps)
 {
 	u64 hi = util > best_util ? util : best_util;
 
@@ -68,8 +72,13 @@ bool slb_place_better(u64 util, unsigned int nbuckets, u64 best_util,
 		return true;
 	if (best_util + hi / 8 < util)
 		return false;
-	/* about as busy (or both idle): spread by bucket count */
-	return nbuckets < best_nbuckets;
+	/*
+	 * About as busy (or both idle): spread by buckets per link speed,
+	 * counting the new one, so a 10 Gb/s link takes ten buckets for
+	 * each one a 1 Gb/s link takes (and the first ones).
+	 */
+	return (u64)(nbuckets + 1) * slb_speed(best_speed_mbps) <
+	       (u64)(best_nbuckets + 1) * slb_speed(speed_mbps);
 }
 
 u16 slb_least_utilised(const struct slb_core *c, const u64 *load,
@@ -91,7 +100,9 @@ u16 slb_least_utilised(const struct slb_core *c, const u64 *load,
 			continue;
 		u = slb_place_util(load[i], c->slave[i].speed_mbps);
 		if (best == SLB_NO_SLAVE ||
-		    slb_place_better(u, nbuckets[i], best_util, nbuckets[best])) {
+		    slb_place_better(u, nbuckets[i], c->slave[i].speed_mbps,
+				     best_util, nbuckets[best],
+				     c->slave[best].speed_mbps)) {
 			best = i;
 			best_util = u;
 		}

@@ -108,6 +108,33 @@ static void test_place_spreads_idle_and_avoids_busy(void)
 	EXPECT(slb_least_utilised(&c, load, n) == 1);
 }
 
+static void test_place_idle_by_link_speed(void)
+{
+	u64 load[SLB_MAX_SLAVES] = { 0 };
+	unsigned int n[SLB_MAX_SLAVES] = { 0 };
+	int i;
+
+	/* idle 10 Gb/s and 1 Gb/s links: ten buckets to one */
+	setup(2, 10000);
+	c.slave[1].speed_mbps = 1000;
+	for (i = 0; i < 10; i++)
+		n[slb_least_utilised(&c, load, n)]++;
+	EXPECT(n[0] == 10 && n[1] == 0);
+	for (i = 0; i < 12; i++)
+		n[slb_least_utilised(&c, load, n)]++;
+	EXPECT(n[0] == 20 && n[1] == 2);
+	/* the rule itself, as the transmit path calls it: with the new one */
+	EXPECT(!slb_place_better(0, 0, 1000, 0, 9, 10000));
+	EXPECT(slb_place_better(0, 0, 1000, 0, 10, 10000));
+	EXPECT(!slb_place_better(0, 0, 0, 0, 9, 10000));	/* unknown: 1G */
+	/* equal speeds: fewer buckets wins, a tie keeps the first */
+	EXPECT(slb_place_better(0, 3, 1000, 0, 4, 1000));
+	EXPECT(!slb_place_better(0, 4, 1000, 0, 4, 1000));
+	/* load still comes first: a busy fast link loses to an idle slow one */
+	EXPECT(slb_place_better(0, 5, 1000, slb_place_util(100000000, 10000),
+				0, 10000));
+}
+
 static void test_rebalance_moves_to_idle_slave(void)
 {
 	int n;
@@ -254,6 +281,7 @@ int main(void)
 	RUN(test_least_utilised_uses_speed);
 	RUN(test_least_utilised_ties_by_bucket_count);
 	RUN(test_place_spreads_idle_and_avoids_busy);
+	RUN(test_place_idle_by_link_speed);
 	RUN(test_rebalance_moves_to_idle_slave);
 	RUN(test_rebalance_ignores_small_imbalance);
 	RUN(test_rebalance_single_elephant_stays);
