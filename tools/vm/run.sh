@@ -204,9 +204,11 @@ fi
 # (BUG: KASAN, WARNING: possible circular locking dependency, WARNING:
 # suspicious RCU usage, BUG: sleeping function called from invalid context,
 # ODEBUG: free active object, ...).  kmemleak's own status lines are not
-# problems; its findings are judged by kmemleak_bonding (--kmemleak).
+# problems; its findings are judged by kmemleak_bonding (--kmemleak).  Nor
+# are the kernel's echo of its command line, the guest's own "slb: " marks
+# and a debug kernel's boot banner "RCU lockdep checking is enabled".
 bad_re='WARNING:|BUG:|Oops|Kernel panic|general protection fault|INFO: task|INFO: trying to register non-static key|lockdep|possible circular locking|KASAN|UBSAN|ODEBUG:|kmemleak|unregister_netdevice: waiting|refcount_t:|RCU stall|rcu_[a-z]+ self-detected|detected stalls on CPU|hard LOCKUP|soft lockup'
-benign_re='kmemleak: (Kernel memory leak detector initialized|Automatic memory scanning thread (started|ended)|[0-9]+ new suspected memory leaks)'
+benign_re='kmemleak: (Kernel memory leak detector initialized|Automatic memory scanning thread (started|ended)|[0-9]+ new suspected memory leaks)|^[0-9]+:\[ *[0-9.]+\] (Kernel )?[Cc]ommand line: |^[0-9]+:\[ *[0-9.]+\] slb: |RCU lockdep checking is enabled\.$'
 if matches=$(plain_console | grep -a -n -E "$bad_re" | grep -a -v -E "$benign_re"); then
 	lines+=("# kernel log has problems:")
 	while IFS= read -r l; do lines+=("#   $l"); done < <(echo "$matches" | head -n 50)
