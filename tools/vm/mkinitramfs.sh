@@ -103,8 +103,9 @@ need_bin() {
 
 for b in bash ip bridge tc ethtool tcpdump timeout ping kmod; do need_bin "$b"; done
 # optional helpers: only if the host has them (readlink: the upstream
-# selftests' libraries want coreutils' readlink -e, busybox has no -e)
-for b in jq ss nstat socat readlink; do
+# selftests' libraries want coreutils' readlink -e, busybox has no -e;
+# pgrep/pkill: busybox-static has neither)
+for b in jq ss nstat socat readlink pgrep pkill; do
 	if command -v "$b" >/dev/null; then need_bin "$b"; fi
 done
 for b in "${extra_bins[@]}"; do add_bin "$(readlink -f "$b")" "/usr/bin/${b##*/}"; done
