@@ -9,6 +9,8 @@
 #   make demo                                    balance-slb in a VM
 #   make unit                                    userspace unit tests only
 #   make vmtest [KVER=..] [TESTS=a.sh,b.sh]      VM selftests on one kernel
+#   make upstream-selftests [KVER=..]            the kernel's own bonding selftests,
+#                                                Debian's bonding.ko vs ours
 #   make lint                                    checkpatch --strict + sparse
 #   make bench                                   benchmarks (simulator + VM datapath)
 #   make iproute2                                build/iproute2/ip knowing balance-slb
@@ -27,6 +29,7 @@ IP_SLB := $(ROOT)/build/iproute2/ip-slb
 export KSRC
 
 .PHONY: all module install unit vmtest check demo lint clean slbgen iproute2 dkms-src deb
+.PHONY: upstream-selftests
 
 all: module
 
@@ -64,6 +67,9 @@ vmtest: module $(SLBGEN)
 
 check:
 	@$(ROOT)/tools/check.sh
+
+upstream-selftests: module
+	@$(ROOT)/tools/upstream-selftests.sh $(KVER)
 
 demo:
 	@$(ROOT)/tools/demo.sh $(if $(filter command line,$(origin KVER)),$(KVER))

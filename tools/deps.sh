@@ -10,7 +10,8 @@ PKGS=(make gcc gcc-12 libc6-dev patch xz-utils cpio gzip kmod dwarves
       iputils-ping procps sparse perl zstd binutils gnuplot-nox
       dpkg-dev pkgconf libmnl-dev	# make iproute2
       debhelper dh-dkms		# make deb
-      clang libclang-rt-14-dev)	# fuzzing (libFuzzer)
+      clang libclang-rt-14-dev	# fuzzing (libFuzzer)
+      jq)			# upstream bonding selftests, in the VM
 
 missing=()
 for p in "${PKGS[@]}"; do

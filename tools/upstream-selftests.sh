@@ -1,0 +1,171 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# make upstream-selftests [KVER=...]: the kernel's own bonding selftests
+# (tools/testing/selftests/drivers/net/bonding of the same Debian
+# linux-source as the kernel, unpacked by tools/kernel.sh, never kept in
+# this repository) in the test VM, once with Debian's bonding.ko from the
+# kernel image and once with ours.
+#
+#   upstream-selftests.sh KVER [--module OURS.ko] [--out DIR] [--timeout S]
+#                         [--only a.sh,b.sh] [--skip a.sh,b.sh [--why TEXT]]
+#                         [--report-only]
+#
+# --skip leaves tests out of both runs; each is reported as a skip with
+# TEXT as the reason (tools/check.sh leaves out what is too slow for CI).
+# --report-only boots nothing and reports on the logs of the last run.
+#
+# Prints a table (test, Debian's module, ours) and then one TAP line per
+# test for tools/check.sh:
+#   ok - upstream KVER: T             passes with ours (or fails with both)
+#   ok - upstream KVER: T # SKIP ...  skips with Debian's module, or the
+#                                     Makefile lists T but the source lacks it
+#   not ok - upstream KVER: T         passes with Debian's module, not ours
+# plus vm_completed and kernel_log_clean of our run.  Logs: build/upstream/KVER/
+# ({debian,ours}.ktap, {debian,ours}/console.log; not under build/KVER/,
+# which make module re-creates when the patches change).  A test that fails with
+# Debian's module too is a known upstream/environment failure, reported in
+# the table and as a comment, not counted against us.
+#
+# Each upstream test runs as kselftest runs it: from its own directory,
+# with its exit code (0 pass, 4 skip, other fail) and the per-test timeout
+# of its "settings" file.  KSFT_MACHINE_SLOW=yes (QEMU TCG).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+die() { echo "upstream-selftests: $*" >&2; exit 2; }
+
+kver=${1:-}
+[[ -n $kver && $kver != -* ]] || die "usage: upstream-selftests.sh KVER [--module OURS.ko] [--out DIR] [--timeout S] [--only a.sh,b.sh] [--skip a.sh,b.sh [--why TEXT]]"
+shift
+ours=$ROOT/build/$kver/bonding.ko out=$ROOT/build/upstream/$kver timeout="" only="" skip="" why="left out" report_only=0
+while (($#)); do
+	case $1 in
+	--module) ours=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
+	--skip) skip=,$2,; shift 2 ;;
+	--why) why=$2; shift 2 ;;
+	--report-only) report_only=1; shift ;;
+	*) die "unknown argument $1" ;;
+	esac
+done
+[[ -f $ours ]] || die "no module $ours (make module KVER=$kver)"
+
+st=$("$ROOT/tools/kernel.sh" selftests "$kver") || die "cannot get the upstream selftests of $kver"
+img=$("$ROOT/tools/kernel.sh" image "$kver") || die "cannot get the image of $kver"
+bdir=$st/drivers/net/bonding
+
+# TEST_PROGS of the upstream Makefile, in its order
+mapfile -t progs < <(awk '/^TEST_PROGS[ \t]*[:+]?=/ { on = 1 }
+	on { for (i = 1; i <= NF; i++) if ($i ~ /\.sh$/) print $i
+	     if ($0 !~ /\\$/) on = 0 }' "$bdir/Makefile")
+((${#progs[@]})) || die "no TEST_PROGS in $bdir/Makefile"
+if [[ -n $only ]]; then IFS=, read -r -a progs <<<"$only"; fi
+run=() missing=() skipped=()
+for t in "${progs[@]}"; do
+	if [[ ! -f $bdir/$t ]]; then missing+=("$t")
+	elif [[ $skip == *,$t,* ]]; then skipped+=("$t")
+	else run+=("$t"); fi
+done
+((${#run[@]})) || die "none of ${progs[*]} is in $bdir"
+if [[ -z $timeout ]]; then
+	timeout=$(sed -n 's/^timeout=//p' "$bdir/settings" 2>/dev/null)
+	[[ $timeout =~ ^[0-9]+$ ]] || timeout=45	# kselftest's default
+fi
+
+if ((report_only == 0)); then
+# --- the guest's test tree ---------------------------------------------------
+# tests/lib.sh (none of ours), tests/vm/<T> = wrapper running
+# tests/vm/upstream/drivers/net/bonding/<T>; the upstream layout is kept so
+# its relative "source ../../../net/forwarding/lib.sh" works.
+rm -rf "$out/tests"
+mkdir -p "$out/tests/vm/upstream/drivers/net" "$out/tests/vm/upstream/net"
+echo "# upstream bonding selftests: no helpers of ours" >"$out/tests/lib.sh"
+cp -a "$bdir" "$out/tests/vm/upstream/drivers/net/"
+cp -a "$st/net/forwarding" "$out/tests/vm/upstream/net/"
+[[ ! -f $st/net/lib.sh ]] || cp -a "$st/net/lib.sh" "$out/tests/vm/upstream/net/"
+for t in "${run[@]}"; do
+	cat >"$out/tests/vm/$t" <<EOF
+#!/bin/bash
+# upstream $t, run from its directory as kselftest's runner does
+cd "\$(dirname "\$0")/upstream/drivers/net/bonding" || exit 1
+export KSFT_MACHINE_SLOW=yes
+log=/tmp/upstream-\$\$.log
+if [ -x ./$t ]; then ./$t; else bash ./$t; fi 2>&1 | tee "\$log"
+rc=\${PIPESTATUS[0]}
+# the harness shows the first line of SLB_SKIP_FILE as the skip reason
+[ "\$rc" -ne 4 ] || grep -m1 -i skip "\$log" >"\${SLB_SKIP_FILE:-/dev/null}"
+exit "\$rc"
+EOF
+done
+
+# --- the two runs ----------------------------------------------------------------
+mod=$(find "$img/lib/modules/$kver/kernel/drivers/net/bonding" -name 'bonding.ko*' | head -1)
+[[ -n $mod ]] || die "the $kver image has no bonding.ko"
+mkdir -p "$out/debian"
+case $mod in
+*.xz) xz -dc "$mod" >"$out/debian/bonding.ko" ;;
+*.zst) zstd -qdc "$mod" >"$out/debian/bonding.ko" ;;
+*.gz) gzip -dc "$mod" >"$out/debian/bonding.ko" ;;
+*) cp "$mod" "$out/debian/bonding.ko" ;;
+esac
+
+only_list=$(IFS=,; echo "${run[*]}")
+for col in debian ours; do
+	if [[ $col == debian ]]; then ko=$out/debian/bonding.ko; else ko=$ours; fi
+	t0=$SECONDS
+	"$ROOT/tools/vm/run.sh" --kver "$kver" --image-root "$img" --module "$ko" \
+		--tests "$out/tests" --out "$out/$col" --only "$only_list" \
+		--timeout "$timeout" >"$out/$col.ktap" 2>"$out/$col.err"
+	echo "# $col: $(tail -1 "$out/$col.ktap") ($((SECONDS - t0)) s, log $out/$col.ktap)"
+done
+fi
+
+declare -A res=()	# column/test -> pass|fail|skip
+for col in debian ours; do
+	[[ -f $out/$col.ktap ]] || die "no $out/$col.ktap"
+	while IFS= read -r l; do
+		if [[ $l =~ ^not\ ok\ [0-9]+\ ([^ ]+) ]]; then
+			res[$col/${BASH_REMATCH[1]}]=fail
+		elif [[ $l =~ ^ok\ [0-9]+\ ([^ ]+)\ \#\ SKIP ]]; then
+			res[$col/${BASH_REMATCH[1]}]=skip
+		elif [[ $l =~ ^ok\ [0-9]+\ ([^ ]+) ]]; then
+			res[$col/${BASH_REMATCH[1]}]=pass
+		fi
+	done <"$out/$col.ktap"
+done
+
+# --- report ------------------------------------------------------------------------
+printf '# %-36s %-8s %-8s\n' "upstream test ($kver)" debian ours
+for t in "${progs[@]}" vm_completed kernel_log_clean; do
+	printf '# %-36s %-8s %-8s\n' "$t" "${res[debian/$t]:-not run}" "${res[ours/$t]:-not run}"
+done
+rc=0
+for t in "${missing[@]}"; do
+	echo "ok - upstream $kver: $t # SKIP listed in the Makefile, not in this source"
+done
+for t in "${skipped[@]}"; do
+	echo "ok - upstream $kver: $t # SKIP $why"
+done
+for t in "${run[@]}"; do
+	d=${res[debian/$t]:-fail} o=${res[ours/$t]:-fail}
+	case $d/$o in
+	pass/pass|fail/pass) echo "ok - upstream $kver: $t" ;;
+	pass/*) echo "not ok - upstream $kver: $t (passes with Debian's bonding.ko, $o with ours)"; rc=1 ;;
+	skip/*) echo "ok - upstream $kver: $t # SKIP with Debian's module too ($(grep -m1 -o "^ok [0-9]* $t # SKIP.*" "$out/debian.ktap" | sed 's/.*# SKIP //'))" ;;
+	fail/*) echo "# upstream $kver: $t fails with Debian's module too (ours: $o)"
+		echo "ok - upstream $kver: $t # SKIP fails with Debian's module too" ;;
+	esac
+done
+# our run as such: the VM finished, the kernel did not complain
+for t in vm_completed kernel_log_clean; do
+	if [[ ${res[ours/$t]:-fail} == pass ]]; then
+		echo "ok - upstream $kver: $t"
+	else
+		echo "not ok - upstream $kver: $t (see $out/ours.ktap)"; rc=1
+	fi
+	[[ ${res[debian/$t]:-fail} == pass ]] || echo "# upstream $kver: $t fails with Debian's module (see $out/debian.ktap)"
+done
+exit $rc
