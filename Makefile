@@ -3,7 +3,10 @@
 # bonding.ko with balance-slb, built out of tree from the pristine bonding
 # sources of the target Debian kernel + patches/ + src/ + include/.
 #
-#   make [KVER=<release>] [KSRC=<kernel tree>]   build build/<release>/bonding.ko
+#   make [KVER=<release>] [KSRC=<kernel tree>] [KDIR=<kernel build dir>]
+#                                                build build/<release>/bonding.ko
+#        (KDIR: a configured and built kernel tree, e.g. an O= dir, instead
+#        of the Debian headers; make check-debug builds with it)
 #   make install                                 install into updates/, depmod
 #   make check                                   everything CI runs
 #   make demo                                    balance-slb in a VM
@@ -11,6 +14,8 @@
 #   make vmtest [KVER=..] [TESTS=a.sh,b.sh]      VM selftests on one kernel
 #   make upstream-selftests [KVER=..]            the kernel's own bonding selftests,
 #                                                Debian's bonding.ko vs ours
+#   make check-debug [TESTS=..]                  debug kernel (KASAN, lockdep,
+#                                                kmemleak) + the VM selftests
 #   make lint                                    checkpatch --strict + sparse
 #   make bench                                   benchmarks (simulator + VM datapath)
 #   make iproute2                                build/iproute2/ip knowing balance-slb
@@ -26,10 +31,10 @@ SLBGEN := $(ROOT)/build/tools/slbgen
 KVER_BENCH = $(if $(filter command line,$(origin KVER)),$(KVER),$(shell $(ROOT)/tools/kernel.sh latest 6.12))
 # our ip (make iproute2), in the guest as ip-slb next to the usual ip
 IP_SLB := $(ROOT)/build/iproute2/ip-slb
-export KSRC
+export KSRC KDIR
 
 .PHONY: all module install unit vmtest check demo lint clean slbgen iproute2 dkms-src deb
-.PHONY: upstream-selftests
+.PHONY: upstream-selftests check-debug
 
 all: module
 
@@ -70,6 +75,9 @@ check:
 
 upstream-selftests: module
 	@$(ROOT)/tools/upstream-selftests.sh $(KVER)
+
+check-debug:
+	@$(ROOT)/tools/check-debug.sh
 
 demo:
 	@$(ROOT)/tools/demo.sh $(if $(filter command line,$(origin KVER)),$(KVER))

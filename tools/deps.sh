@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Install what building and testing need, on Debian 12: only what is
 # missing, so a second run is fast and changes nothing.
+#
+#   deps.sh          what make check needs
+#   deps.sh debug    and what building the debug kernel needs (check-debug)
 set -euo pipefail
 
 PKGS=(make gcc gcc-12 libc6-dev patch xz-utils cpio gzip kmod dwarves
@@ -12,6 +15,8 @@ PKGS=(make gcc gcc-12 libc6-dev patch xz-utils cpio gzip kmod dwarves
       debhelper dh-dkms		# make deb
       clang libclang-rt-14-dev	# fuzzing (libFuzzer)
       jq)			# upstream bonding selftests, in the VM
+# make check-debug: a whole kernel
+[[ ${1:-} != debug ]] || PKGS+=(flex bison bc libelf-dev libssl-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# make check-debug: build a debug kernel (KASAN, lockdep + PROVE_RCU,
+# DEBUG_ATOMIC_SLEEP, DEBUG_OBJECTS_TIMERS/WORK, kmemleak; see
+# tools/debug-kernel/config) from the Debian linux-source-6.12 package,
+# build our bonding.ko against it, and run the whole VM selftest suite on
+# it.  Fails on any kernel report in the console (kernel_log_clean) and on a
+# kmemleak suspect that involves bonding after a scan at the end
+# (kmemleak_bonding); other kmemleak suspects are listed.  Ends with
+# "N passed, N failed, N skipped".
+#
+# Too slow for CI (a kernel build of about an hour on 2 cores when the
+# config or the Debian version changes, then the suite at KASAN+TCG speed):
+# run it before merging changes to the datapath, locking or teardown, and
+# at least weekly (README.md, "Debug kernel").
+#
+# Environment:
+#   SLB_STRESS_SECS   length of stress tests, passed to the guest as
+#                     slb.stress_secs= (default 600)
+#   SLB_DEBUG_TIMEOUT per-test timeout in seconds (default 2400)
+#   SLB_DEBUG_MEM     guest memory in MiB (default 3072: KASAN's shadow)
+#   TESTS             a,b.sh: only these VM tests
+#   SLB_DEBUG_SERIES  kernel series (default 6.12)
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 2
+SERIES=${SLB_DEBUG_SERIES:-6.12}
+STRESS=${SLB_STRESS_SECS:-600}
+TIMEOUT=${SLB_DEBUG_TIMEOUT:-2400}
+MEM=${SLB_DEBUG_MEM:-3072}
+LOGDIR=$ROOT/build/check-debug
+mkdir -p "$LOGDIR"
+passed=0 failed=0 skipped=0
+failures=()
+
+result() {	# ok|fail|skip name
+	case $1 in
+	ok) passed=$((passed + 1)); echo "ok - $2" ;;
+	skip) skipped=$((skipped + 1)); echo "ok - $2 # SKIP" ;;
+	*) failed=$((failed + 1)); failures+=("$2"); echo "not ok - $2" ;;
+	esac
+}
+
+finish() {
+	((${#failures[@]})) && printf 'failed: %s\n' "${failures[@]}"
+	echo "$passed passed, $failed failed, $skipped skipped"
+	((failed == 0))
+	exit
+}
+
+echo "== dependencies"
+if ! tools/deps.sh debug; then
+	result fail deps
+	finish
+fi
+
+echo "== debug kernel ($SERIES)"
+t0=$SECONDS
+if ! tools/debug-kernel.sh build "$SERIES" >"$LOGDIR/kernel.env" 2>"$LOGDIR/kernel.log"; then
+	tail -30 "$LOGDIR/kernel.log"
+	result fail "build debug kernel $SERIES"
+	finish
+fi
+KVER="" KSRC="" KDIR="" IMAGE="" BUILD_SECONDS=""
+while IFS='=' read -r k v; do
+	case $k in
+	KVER|KSRC|KDIR|IMAGE|BUILD_SECONDS) printf -v "$k" '%s' "$v" ;;
+	esac
+done <"$LOGDIR/kernel.env"
+cat "$LOGDIR/kernel.log"
+echo "# debug kernel $KVER: built in ${BUILD_SECONDS} s (this run: $((SECONDS - t0)) s, cached in ${KDIR%/obj})"
+result ok "build debug kernel $KVER"
+
+echo "== bonding.ko against $KVER"
+# the bonding sources from the same tree the kernel was built from
+if make -s module KVER="$KVER" KSRC="$KSRC" KDIR="$KDIR" >"$LOGDIR/module.log" 2>&1; then
+	result ok "build bonding.ko for $KVER"
+else
+	tail -30 "$LOGDIR/module.log"
+	result fail "build bonding.ko for $KVER"
+	finish
+fi
+if ! make -s slbgen >"$LOGDIR/slbgen.log" 2>&1; then
+	cat "$LOGDIR/slbgen.log"
+	result fail "build slbgen"
+	finish
+fi
+extra=(--extra-bin "$ROOT/build/tools/slbgen")
+[[ -x build/iproute2/ip-slb ]] || tools/iproute2.sh >"$LOGDIR/iproute2.log" 2>&1 ||
+	echo "# iproute2 with balance-slb did not build: 95-iproute2-slb will skip"
+[[ ! -x build/iproute2/ip-slb ]] || extra+=(--extra-bin "$ROOT/build/iproute2/ip-slb")
+
+echo "== VM selftests on $KVER (timeout ${TIMEOUT}s per test, ${MEM} MiB, stress ${STRESS}s)"
+t0=$SECONDS
+# panic_on_warn=0: a WARN or KASAN report does not stop the suite, so one
+# run shows every report; kernel_log_clean fails on them all the same
+tools/vm/run.sh --kver "$KVER" --image-root "$IMAGE" \
+	--module "build/$KVER/bonding.ko" --tests "$ROOT/selftests" \
+	--out "$LOGDIR/vm" "${extra[@]}" \
+	--timeout "$TIMEOUT" --mem "$MEM" --kmemleak \
+	--append "panic_on_warn=0 slb.stress_secs=$STRESS" \
+	${TESTS:+--only "$TESTS"} \
+	>"$LOGDIR/vm.ktap" 2>"$LOGDIR/vm.err"
+suite=$((SECONDS - t0))
+# failed tests, the kernel's reports and kmemleak's findings; the tests'
+# own output is in the file
+awk '/^not ok / || /^# [0-9]+ passed/ { print; next }
+     /^# kernel log has problems:/ || /^# kmemleak: / { show = 1 }
+     /^ok / || /^not ok / { show = 0 }
+     show' "$LOGDIR/vm.ktap"
+if ! grep -q '^1\.\.' "$LOGDIR/vm.ktap"; then
+	tail -20 "$LOGDIR/vm.err"
+	result fail "vm $KVER (no results)"
+fi
+while IFS= read -r line; do
+	if [[ $line =~ ^not\ ok\ [0-9]+\ (.*)$ ]]; then
+		result fail "$KVER: ${BASH_REMATCH[1]}"
+	elif [[ $line =~ ^ok\ [0-9]+\ (.*)\ \#\ SKIP ]]; then
+		result skip "$KVER: ${BASH_REMATCH[1]}"
+	elif [[ $line =~ ^ok\ [0-9]+\ (.*)$ ]]; then
+		result ok "$KVER: ${BASH_REMATCH[1]}"
+	fi
+done <"$LOGDIR/vm.ktap"
+echo "# VM suite on $KVER: $suite s (full report: $LOGDIR/vm.ktap, console: $LOGDIR/vm/console.log)"
+finish

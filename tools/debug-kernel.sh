@@ -1,0 +1,133 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Build a debug kernel (KASAN, lockdep, kmemleak, ...) from the same Debian
+# linux-source-<series> package as the Debian kernel of that series, for
+# make check-debug.  Nothing is installed: the full source tree and the
+# build live under the cache.
+#
+#   debug-kernel.sh source SERIES   unpack the whole linux-source tree,
+#                                   print its directory
+#   debug-kernel.sh build SERIES    configure and build (cached), print
+#                                   KVER= KSRC= KDIR= IMAGE= lines
+#
+# Config: x86_64_defconfig + tools/debug-kernel/config (merged, then
+# olddefconfig; every line of the fragment must survive).  The build is
+# cached in $SLB_CACHE/debug-kernel/<debian version>-<config hash>/:
+#   obj/    the O= build tree (KDIR for external modules)
+#   image/  boot/vmlinuz-<release>, boot/config-<release>, lib/modules/
+#           (the layout tools/vm/run.sh --image-root wants)
+#   build.log, build-seconds
+# Changing the fragment, the compiler or the Debian version is a new key.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${SLB_CACHE:-$ROOT/.cache}
+DCACHE=$CACHE/debug-kernel
+FRAG=$ROOT/tools/debug-kernel/config
+JOBS=${SLB_JOBS:-$(nproc)}
+
+die() { echo "debug-kernel.sh: error: $*" >&2; exit 1; }
+note() { echo "debug-kernel.sh: $*" >&2; }
+
+# the Debian release and package version of a series' newest kernel
+release_of() { "$ROOT/tools/kernel.sh" latest "$1"; }
+
+source_tree() {
+	local s=$1 kver v dir
+	kver=$(release_of "$s")
+	v=$("$ROOT/tools/kernel.sh" version "$kver")
+	dir=$DCACHE/src/$s-$v
+	if [[ ! -e $dir/.done ]]; then
+		rm -rf "$dir" "$dir.tmp"
+		mkdir -p "$dir.tmp"
+		"$ROOT/tools/kernel.sh" tarball "$kver" |
+			tar -x -C "$dir.tmp" --strip-components=1 ||
+			die "cannot unpack linux-source-$s $v"
+		[[ -e $dir.tmp/Makefile && -e $dir.tmp/arch/x86/configs/x86_64_defconfig ]] ||
+			die "linux-source-$s $v: no kernel tree in the package"
+		mv "$dir.tmp" "$dir"
+		touch "$dir/.done"
+	fi
+	echo "$dir"
+}
+
+# make_config SRC OUT: x86_64_defconfig + fragment into OUT/.config
+make_config() {
+	local src=$1 o=$2 line sym bad=0
+	mkdir -p "$o"
+	make -s -C "$src" O="$o" x86_64_defconfig >/dev/null
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$o" "$o/.config" "$FRAG" >"$o/merge.log" 2>&1 ||
+		{ cat "$o/merge.log" >&2; die "merge_config failed"; }
+	make -s -C "$src" O="$o" olddefconfig >/dev/null
+	# every line of the fragment must be in the result
+	while IFS= read -r line; do
+		if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
+			grep -qxF "$line" "$o/.config" ||
+				{ note "config: wanted $line, got: $(grep -E "^(# )?${BASH_REMATCH[1]}[= ]" "$o/.config" || echo nothing)"; bad=1; }
+		elif [[ $line =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
+			sym=${BASH_REMATCH[1]}
+			if grep -qE "^$sym=" "$o/.config"; then
+				note "config: wanted $sym off, got: $(grep -E "^$sym=" "$o/.config")"; bad=1
+			fi
+		fi
+	done <"$FRAG"
+	((bad == 0)) || die "config fragment $FRAG does not apply (see above)"
+}
+
+build() {
+	local s=$1 src v kver key dir o tmp t0 krel
+	src=$(source_tree "$s")
+	kver=$(release_of "$s")
+	v=$("$ROOT/tools/kernel.sh" version "$kver")
+	mkdir -p "$DCACHE"
+	exec 8>"$DCACHE/.lock"
+	flock 8
+	tmp=$DCACHE/config.tmp
+	rm -rf "$tmp"
+	make_config "$src" "$tmp"
+	key=$v-$(sha256sum "$tmp/.config" | cut -c1-12)
+	dir=$DCACHE/$key
+	o=$dir/obj
+	if [[ ! -e $dir/.done ]]; then
+		# a half-built tree of the same key is resumed, not redone
+		mkdir -p "$o"
+		if ! cmp -s "$tmp/.config" "$o/.config"; then
+			rm -rf "$o"; mkdir -p "$o"
+			cp "$tmp/.config" "$o/.config"
+		fi
+		note "building debug kernel $key in $o ($JOBS jobs, log $dir/build.log)"
+		t0=$SECONDS
+		if ! nice -n 19 make -C "$src" O="$o" -j"$JOBS" bzImage modules \
+			>"$dir/build.log" 2>&1; then
+			tail -40 "$dir/build.log" >&2
+			die "debug kernel build failed (log $dir/build.log)"
+		fi
+		krel=$(make -s -C "$src" O="$o" kernelrelease)
+		rm -rf "$dir/image"
+		mkdir -p "$dir/image/boot"
+		make -s -C "$src" O="$o" INSTALL_MOD_PATH="$dir/image" modules_install \
+			>>"$dir/build.log" 2>&1 || die "modules_install failed"
+		cp "$o/arch/x86/boot/bzImage" "$dir/image/boot/vmlinuz-$krel"
+		cp "$o/.config" "$dir/image/boot/config-$krel"
+		cp "$o/System.map" "$dir/image/boot/System.map-$krel"
+		echo "$krel" >"$dir/kver"
+		echo $((SECONDS - t0)) >"$dir/build-seconds"
+		touch "$dir/.done"
+		note "debug kernel $krel built in $(cat "$dir/build-seconds") s"
+	fi
+	rm -rf "$tmp"
+	echo "KVER=$(cat "$dir/kver")"
+	echo "KSRC=$src"
+	echo "KDIR=$o"
+	echo "IMAGE=$dir/image"
+	echo "BUILD_SECONDS=$(cat "$dir/build-seconds")"
+}
+
+cmd=${1:-}
+shift || true
+case $cmd in
+source) source_tree "${1:-6.12}" ;;
+build) build "${1:-6.12}" ;;
+*) die "usage: debug-kernel.sh source|build [SERIES]" ;;
+esac
