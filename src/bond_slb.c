@@ -1544,7 +1544,11 @@ static int slb_opt_strict(struct bonding *bond,
 {
 	unsigned int v;
 
-	if (!newval->string)	/* not from text */
+	/*
+	 * Not from text, or bonding matched the value to a row of the table
+	 * (minval, maxval, default): nothing more to check.
+	 */
+	if (!newval->string || newval->flags)
 		return 0;
 	if (kstrtouint(newval->string, 10, &v) || v != newval->value) {
 		netdev_err(bond->dev, "%s: \"%s\" is not a number in range\n",
