@@ -149,6 +149,11 @@ for s in $SERIES; do
 		--module "build/$kver/bonding.ko" --tests "$ROOT/selftests" \
 		--out "$out" >"$LOGDIR/vm-$kver.ktap" 2>"$LOGDIR/vm-$kver.err"
 	grep -v '^ok ' "$LOGDIR/vm-$kver.ktap" | grep -v '^# ' || true
+	# a failed test's own diagnostics, so a CI log alone says what broke
+	awk '/^# running /{n = 0} {buf[n++ % 40] = $0}
+	     /^not ok /{print "# --- last lines before: " $0
+			for (i = (n > 40 ? n - 40 : 0); i < n - 1; i++) print buf[i % 40]}' \
+		"$LOGDIR/vm-$kver.ktap"
 	if ! grep -q '^1\.\.' "$LOGDIR/vm-$kver.ktap"; then
 		tail -20 "$LOGDIR/vm-$kver.err"
 		result fail "vm $kver (no results)"
