@@ -13,8 +13,9 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../slb.sh"
 
-SECS=${BENCH_SECS:-3}
-ROUNDS=${BENCH_ROUNDS:-3}
+SECS=${BENCH_SECS:-2}
+ROUNDS=${BENCH_ROUNDS:-7}
+FROUNDS=${BENCH_FAILOVER_ROUNDS:-3}
 MODES="active-backup xor-layer2 xor-vlan+srcmac balance-tlb balance-slb"
 
 pg() { echo "$2" >"/proc/net/pktgen/$1" || die "pktgen $1: $2"; }
@@ -71,10 +72,14 @@ tx_run() {	# tx_run MODE SLAVES CPUS: prints pps summed over the threads
 load_bonding
 modprobe pktgen || skip "no pktgen"
 [ -e /proc/net/pktgen/kpktgend_1 ] || skip "pktgen needs 2 CPUs"
+read -r -a modes <<<"$MODES"
 for ((r = 1; r <= ROUNDS; r++)); do
 	for n in 2 4; do
 		for cpus in 1 2; do
-			for mode in $MODES; do
+			# each round starts at another mode: no mode always runs
+			# first (or right after the same neighbour)
+			for ((i = 0; i < ${#modes[@]}; i++)); do
+				mode=${modes[(i + r) % ${#modes[@]}]}
 				echo "BENCH tx $mode $n $cpus $(tx_run "$mode" "$n" "$cpus") round=$r"
 			done
 		done
@@ -92,7 +97,7 @@ for mode in active-backup balance-tlb balance-slb; do
 	in_ns srv slbgen send srv0 -s $SRV_MAC -c 1 >/dev/null
 	gen_send -s $A -c 2 -d $SRV_MAC >/dev/null
 	wait_for -t 5 sh -c "[ \$(grep -c 'MII Status: up' /proc/net/bonding/bond0) -eq 3 ]"
-	for ((r = 1; r <= ROUNDS; r++)); do
+	for ((r = 1; r <= FROUNDS; r++)); do
 		failover_trial tx "$(failover_slave tx $A)" $A
 		echo "BENCH failover $mode tx $LOST round=$r"
 		failover_trial rx "$(failover_slave rx $A)" $A
