@@ -20,16 +20,39 @@
 #define SLB_DEFAULT_SPEED_MBPS	1000
 
 /*
- * Rebalancing thresholds (see Documentation/networking/balance-slb.rst):
- * act only when the busiest slave carries at least SLB_MIN_REBALANCE_LOAD
- * bytes/s and its utilisation exceeds the least busy one's by more than
- * SLB_IMBALANCE_PCT percent of its own; take a move only when it lowers
- * the pair's maximum utilisation by at least SLB_MIN_GAIN_PCT percent.
+ * Rebalancing (see Documentation/networking/balance-slb.rst).  All levels
+ * are relative to the bound: the lowest highest-utilisation any placement
+ * could reach (total load over total speed, or the heaviest bucket on the
+ * fastest slave, whichever is higher).
+ *
+ * A run acts only when the busiest slave carries at least
+ * SLB_MIN_REBALANCE_LOAD bytes/s and is more than SLB_IMBALANCE_PCT above
+ * the bound by more than the noise margin of its measured load
+ * (SLB_NOISE_SIGMAS_X10 / 10 standard deviations, from the buckets'
+ * deviations).  It then plans up to SLB_MAX_MOVES_PER_RUN moves, each off
+ * the then busiest slave to any usable slave, until the busiest is that
+ * noise margin below SLB_IMBALANCE_PCT; a move must lower the busiest by
+ * SLB_MIN_STEP_PCT and leave the receiver below where the busiest was by
+ * that and by the noise margin of both.  No slave both gives and takes in
+ * one run (no swaps, no chains).  The plan is carried out only if it
+ * lowers the highest utilisation by SLB_MIN_GAIN_PCT; otherwise nothing
+ * moves.
  */
 #define SLB_MIN_REBALANCE_LOAD	125000		/* 1 Mbit/s */
-#define SLB_IMBALANCE_PCT	10
-#define SLB_MIN_GAIN_PCT	1
+#define SLB_IMBALANCE_PCT	5
+#define SLB_MIN_GAIN_PCT	3
+#define SLB_MIN_STEP_PCT	1
+#define SLB_NOISE_SIGMAS_X10	25
 #define SLB_MAX_MOVES_PER_RUN	8
+
+/*
+ * Decisions use each bucket's load averaged over about
+ * SLB_AVG_SPAN_PCT percent of the rebalance interval (slb_avg()), so that
+ * per-second burstiness does not move anything.
+ */
+#define SLB_AVG_SPAN_PCT	120
+#define SLB_AVG_DEFAULT_INTERVAL_MS	10000	/* for interval 0 (never) */
+#define SLB_AVG_MAX_SPAN_MS	86400000U
 
 struct slb_core_slave {
 	u32 speed_mbps;		/* 0 = unknown */
@@ -37,7 +60,13 @@ struct slb_core_slave {
 };
 
 struct slb_core_bucket {
-	u64 load;		/* bytes/s */
+	u64 load;		/* bytes/s, slb_avg() */
+	/*
+	 * Mean absolute deviation of the per-sample rates from 'load',
+	 * bytes/s (slb_avg_dev()).  The driver keeps it up to date across
+	 * runs; the core only reads it.
+	 */
+	u64 dev;
 	u64 last_move_ms;	/* when it last changed slave */
 	u16 slave;		/* index into slaves, SLB_NO_SLAVE if none */
 	bool moved_ever;
@@ -48,6 +77,7 @@ struct slb_core {
 	struct slb_core_slave slave[SLB_MAX_SLAVES];
 	unsigned int nslaves;
 	u64 cooldown_ms;	/* a moved bucket stays put this long */
+	u32 interval_ms;	/* rebalance interval, 0 = never (a default) */
 };
 
 struct slb_move {
@@ -85,22 +115,32 @@ u16 slb_least_utilised(const struct slb_core *c, const u64 *load,
 		       const unsigned int *nbuckets);
 
 /*
- * Plan up to max_moves bucket moves that lower the maximum utilisation;
- * applies them to c (slave, last_move_ms) and returns how many, listed in
- * moves.
+ * Plan and carry out at most min(max_moves, SLB_MAX_MOVES_PER_RUN) bucket
+ * moves that lower the highest utilisation (see above); applies them to c
+ * (slave, last_move_ms) and returns how many, listed in moves.
  */
 int slb_rebalance(struct slb_core *c, u64 now_ms, struct slb_move *moves,
 		  int max_moves);
 
 /*
- * Move every bucket held by slave 'failed' (now unusable) to the least
- * utilised usable slave, heaviest first.  Returns the number of moves, or
- * 0 when no slave is usable (the buckets are then left unassigned).
+ * Move every bucket held by slave 'failed' (now unusable), heaviest first,
+ * each to the usable slave it leaves least utilised (idle buckets: as
+ * placement would).  Returns the number of moves, or 0 when no slave is
+ * usable (the buckets are then left unassigned).
  */
 int slb_evacuate(struct slb_core *c, u16 failed, u64 now_ms,
 		 struct slb_move *moves, int max_moves);
 
-/* EWMA of a rate: halfway from old to sample, rounded towards sample. */
-u64 slb_ewma(u64 old, u64 sample);
+/*
+ * Load averaging for decisions.  Every sample (rate over elapsed_ms) moves
+ * the average elapsed/span of the way towards it, rounded towards it; an
+ * average of 0 (a new or long idle bucket) takes the first sample as is.
+ * slb_avg_dev() keeps the mean absolute deviation of the samples from the
+ * average; call it with the average before slb_avg() updates it.
+ * slb_avg_span() is the span for a rebalance interval (0: the default).
+ */
+u64 slb_avg(u64 old, u64 sample, u32 elapsed_ms, u32 span_ms);
+u64 slb_avg_dev(u64 dev, u64 avg, u64 sample, u32 elapsed_ms, u32 span_ms);
+u32 slb_avg_span(u32 interval_ms);
 
 #endif /* _BOND_SLB_CORE_H */

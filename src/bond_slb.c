@@ -80,7 +80,7 @@ struct slb_bucket {
 	struct slave __rcu *next;	/* planned move, waiting for a gap */
 	u64 last_tx_ns;			/* while a move waits: last frame */
 	u64 move_since_ns;		/* when that move was planned */
-	u64 load;			/* bytes/s, EWMA */
+	u64 load;			/* bytes/s, slb_avg() */
 	u64 bytes_seen;			/* counter sum at the last sample */
 	unsigned long moved;		/* jiffies of the last move */
 	u32 nmoves;
@@ -715,6 +715,7 @@ static void slb_snapshot(struct bond_slb *slb, unsigned long now)
 
 	c->nslaves = slb->nslaves;
 	c->cooldown_ms = READ_ONCE(slb->bond->slb_params.move_cooldown);
+	c->interval_ms = READ_ONCE(slb->bond->slb_params.rebalance_interval);
 	for (i = 0; i < slb->nslaves; i++) {
 		c->slave[i].speed_mbps = slb_speed(slb->slaves[i]);
 		c->slave[i].usable = slb_usable(slb->slaves[i]);
@@ -1187,7 +1188,8 @@ static unsigned long slb_period(const struct bonding *bond)
 
 static void slb_sample(struct bond_slb *slb, unsigned long now)
 {
-	u64 load[SLB_MAX_SLAVES] = { 0 };
+	u32 span = slb_avg_span(READ_ONCE(slb->bond->slb_params.rebalance_interval));
+	u64 load[SLB_MAX_SLAVES] = { 0 }, place[SLB_MAX_SLAVES] = { 0 };
 	unsigned int i, j, elapsed;
 
 	elapsed = jiffies_to_msecs(now - slb->last_sample);
@@ -1204,17 +1206,23 @@ static void slb_sample(struct bond_slb *slb, unsigned long now)
 			total += per_cpu_ptr(slb->pcpu, cpu)->bytes[i];
 		rate = div_u64((total - bk->bytes_seen) * 1000, elapsed);
 		bk->bytes_seen = total;
-		bk->load = slb_ewma(bk->load, rate);
+		/* decisions: a slow average and its noise (kept in slb->core) */
+		slb->core.bucket[i].dev = slb_avg_dev(slb->core.bucket[i].dev,
+						      bk->load, rate, elapsed, span);
+		bk->load = slb_avg(bk->load, rate, elapsed, span);
 		s = rcu_dereference_protected(bk->slave, lockdep_is_held(&slb->lock));
-		for (j = 0; s && j < slb->nslaves; j++)
-			if (slb->slaves[j] == s)
+		for (j = 0; s && j < slb->nslaves; j++) {
+			if (slb->slaves[j] == s) {
 				load[j] += bk->load;
+				place[j] += rate;	/* placement: this sample */
+			}
+		}
 	}
 	for (j = 0; j < slb->nslaves; j++) {
 		struct slave *s = slb->slaves[j];
 
 		WRITE_ONCE(s->slb.load, load[j]);
-		WRITE_ONCE(s->slb.util, slb_place_util(load[j], slb_speed(s)));
+		WRITE_ONCE(s->slb.util, slb_place_util(place[j], slb_speed(s)));
 	}
 }
 

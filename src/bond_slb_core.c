@@ -25,12 +25,81 @@ u64 slb_util(u64 load, u32 speed_mbps)
 	return load * 1024 / slb_speed(speed_mbps);
 }
 
-u64 slb_ewma(u64 old, u64 sample)
+/* ------------------------------------------------------------ averages */
+
+u32 slb_avg_span(u32 interval_ms)
 {
-	if (sample >= old)
-		return old + (sample - old + 1) / 2;
-	return old - (old - sample + 1) / 2;
+	if (!interval_ms)
+		interval_ms = SLB_AVG_DEFAULT_INTERVAL_MS;
+	if (interval_ms > SLB_AVG_MAX_SPAN_MS / SLB_AVG_SPAN_PCT * 100)
+		return SLB_AVG_MAX_SPAN_MS;
+	return interval_ms * SLB_AVG_SPAN_PCT / 100;
 }
+
+/* elapsed/span of the way from old to sample, rounded towards sample */
+static u64 slb_towards(u64 old, u64 sample, u32 elapsed_ms, u32 span_ms)
+{
+	if (elapsed_ms >= span_ms)
+		return sample;
+	if (sample >= old)
+		return old + ((sample - old) * elapsed_ms + span_ms - 1) / span_ms;
+	return old - ((old - sample) * elapsed_ms + span_ms - 1) / span_ms;
+}
+
+u64 slb_avg(u64 old, u64 sample, u32 elapsed_ms, u32 span_ms)
+{
+	return old ? slb_towards(old, sample, elapsed_ms, span_ms) : sample;
+}
+
+u64 slb_avg_dev(u64 dev, u64 avg, u64 sample, u32 elapsed_ms, u32 span_ms)
+{
+	/* the first sample sets the average: nothing to deviate from */
+	if (!avg)
+		return dev;
+	return slb_towards(dev, sample > avg ? sample - avg : avg - sample,
+			   elapsed_ms, span_ms);
+}
+
+/* floor(sqrt(x)) */
+static u64 slb_isqrt(u64 x)
+{
+	u64 r = 0, bit = 1ULL << 62;
+
+	while (bit > x)
+		bit >>= 2;
+	while (bit) {
+		if (x >= r + bit) {
+			x -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+		bit >>= 2;
+	}
+	return r;
+}
+
+/*
+ * How many times the square root of a slave's summed squared bucket
+ * deviations its averaged load may be off, in Q12: a sample's standard
+ * deviation is about 1.25 times its mean absolute deviation, and an
+ * average giving each sample the weight a = sample/span has a / (2 - a)
+ * times a sample's variance.  Times SLB_NOISE_SIGMAS_X10 / 10.
+ */
+static u64 slb_noise_factor(u32 interval_ms)
+{
+	u64 sample = interval_ms && interval_ms < 1000 ? interval_ms : 1000;
+	u64 span = slb_avg_span(interval_ms);
+	u64 k2 = SLB_NOISE_SIGMAS_X10 * SLB_NOISE_SIGMAS_X10;	/* x100 */
+
+	if (span < sample)
+		span = sample;
+	/* 1.5625 * k^2 * a / (2 - a), in Q24: sqrt is Q12 */
+	return slb_isqrt((k2 * 15625 * sample << 24) /
+			 (1000000ULL * (2 * span - sample)));
+}
+
+/* ------------------------------------------------------------ placement */
 
 void slb_slave_loads(const struct slb_core *c, u64 *load)
 {
@@ -110,6 +179,8 @@ u16 slb_least_utilised(const struct slb_core *c, const u64 *load,
 	return best;
 }
 
+/* ------------------------------------------------------------ rebalance */
+
 static void slb_assign(struct slb_core *c, unsigned int b, u16 to, u64 now_ms,
 		       struct slb_move *moves, int *n)
 {
@@ -129,84 +200,270 @@ static bool slb_cooling(const struct slb_core *c, unsigned int b, u64 now_ms)
 	return bk->moved_ever && now_ms - bk->last_move_ms < c->cooldown_ms;
 }
 
-/* Busiest and least busy usable slaves; false if fewer than two. */
-static bool slb_extremes(const struct slb_core *c, const u64 *load,
-			 u16 *hi, u16 *lo)
+/*
+ * The lowest highest-utilisation any placement of the buckets on the
+ * usable slaves could reach is at least this: the total load over the
+ * total speed, and the heaviest bucket on the fastest slave.  0 with fewer
+ * than two usable slaves.
+ */
+static u64 slb_bound(const struct slb_core *c, const u64 *load)
 {
-	u64 uhi = 0, ulo = 0;
+	u64 total = 0, speed = 0, heaviest = 0, mean, one;
+	unsigned int i, usable = 0;
+	u32 fastest = 0;
+
+	for (i = 0; i < c->nslaves; i++) {
+		u32 sp = slb_speed(c->slave[i].speed_mbps);
+
+		if (!c->slave[i].usable)
+			continue;
+		usable++;
+		total += load[i];
+		speed += sp;
+		if (sp > fastest)
+			fastest = sp;
+	}
+	if (usable < 2)
+		return 0;
+	for (i = 0; i < SLB_BUCKETS; i++) {
+		const struct slb_core_bucket *bk = &c->bucket[i];
+
+		if (bk->slave < c->nslaves && c->slave[bk->slave].usable &&
+		    bk->load > heaviest)
+			heaviest = bk->load;
+	}
+	mean = total * 1024 / speed;
+	one = slb_util(heaviest, fastest);
+	return mean > one ? mean : one;
+}
+
+/* The busiest usable slave and its utilisation. */
+static u16 slb_busiest(const struct slb_core *c, const u64 *load, u64 *util)
+{
+	u16 hi = SLB_NO_SLAVE;
 	unsigned int i;
 
-	*hi = SLB_NO_SLAVE;
-	*lo = SLB_NO_SLAVE;
+	*util = 0;
 	for (i = 0; i < c->nslaves; i++) {
 		u64 u;
 
 		if (!c->slave[i].usable)
 			continue;
 		u = slb_util(load[i], c->slave[i].speed_mbps);
-		if (*hi == SLB_NO_SLAVE || u > uhi) {
-			*hi = i;
-			uhi = u;
-		}
-		if (*lo == SLB_NO_SLAVE || u < ulo) {
-			*lo = i;
-			ulo = u;
+		if (hi == SLB_NO_SLAVE || u > *util) {
+			hi = i;
+			*util = u;
 		}
 	}
-	return *hi != SLB_NO_SLAVE && *lo != SLB_NO_SLAVE && *hi != *lo;
+	return hi;
+}
+
+/*
+ * A bucket's deviation as utilisation of slave s, at most that of a full
+ * link (125000 bytes/s per Mb/s), so that 256 squares fit in a u64.
+ */
+#define SLB_FULL_UTIL	(125000ULL * 1024)
+
+static u64 slb_dev_util(const struct slb_core *c, unsigned int b, u16 s)
+{
+	u64 d = slb_util(c->bucket[b].dev, c->slave[s].speed_mbps);
+
+	return d < SLB_FULL_UTIL ? d : SLB_FULL_UTIL;
+}
+
+/* State of one rebalancing run while it plans. */
+struct slb_run {
+	u64 load[SLB_MAX_SLAVES];
+	u64 var[SLB_MAX_SLAVES];	/* sum of squared deviations, util^2 */
+	u64 moved[SLB_BUCKETS / 64];	/* buckets planned to move */
+	u64 gave, took;			/* slaves, as bits */
+	u64 step, noise;
+	u64 now_ms;
+};
+
+static void slb_run_init(struct slb_run *r, const struct slb_core *c)
+{
+	unsigned int i;
+
+	slb_slave_loads(c, r->load);
+	for (i = 0; i < c->nslaves; i++)
+		r->var[i] = 0;
+	for (i = 0; i < SLB_BUCKETS; i++) {
+		const struct slb_core_bucket *bk = &c->bucket[i];
+		u64 d;
+
+		if (bk->slave >= c->nslaves)
+			continue;
+		d = slb_dev_util(c, i, bk->slave);
+		r->var[bk->slave] += d * d;
+	}
+	r->noise = slb_noise_factor(c->interval_ms);
+}
+
+/* how far the measured utilisation of slaves with this variance may be off */
+static u64 slb_margin(const struct slb_run *r, u64 var)
+{
+	return slb_isqrt(var) * r->noise >> 12;
+}
+
+struct slb_cand {
+	u64 max;	/* the pair's new maximum */
+	u64 load;
+	int bucket;
+	u16 to;
+};
+
+static bool slb_cand_better(const struct slb_cand *a, const struct slb_cand *b)
+{
+	if (b->bucket < 0)
+		return true;
+	if (a->max != b->max)
+		return a->max < b->max;
+	return a->load < b->load;
+}
+
+/*
+ * The best move off the busiest slave 'hi' (utilisation uhi) to any slave,
+ * or false.  The move must lower hi by at least the step and leave the
+ * receiver below uhi by the step and by the noise in that comparison: of
+ * the rest of hi, of the receiver, and of the bucket itself where the two
+ * speeds differ.  Best: the pair's new maximum is lowest (the move that
+ * evens the pair out most), then the lighter bucket.
+ */
+static bool slb_pick(const struct slb_core *c, const struct slb_run *r,
+		     u16 hi, u64 uhi, struct slb_cand *best)
+{
+	unsigned int b, s;
+
+	best->bucket = -1;
+	if (r->took & (1ULL << hi) || uhi <= r->step)
+		return false;
+	for (s = 0; s < c->nslaves; s++) {
+		if (s == hi || !c->slave[s].usable || r->gave & (1ULL << s))
+			continue;
+		for (b = 0; b < SLB_BUCKETS; b++) {
+			const struct slb_core_bucket *bk = &c->bucket[b];
+			u64 nh, ns, dh, ds, var, gap;
+			struct slb_cand cand;
+
+			if (bk->slave != hi || !bk->load ||
+			    (r->moved[b / 64] >> (b % 64)) & 1 ||
+			    slb_cooling(c, b, r->now_ms))
+				continue;
+			nh = slb_util(r->load[hi] - bk->load,
+				      c->slave[hi].speed_mbps);
+			ns = slb_util(r->load[s] + bk->load,
+				      c->slave[s].speed_mbps);
+			if (nh > uhi - r->step || ns + r->step > uhi)
+				continue;
+			dh = slb_dev_util(c, b, hi);
+			ds = slb_dev_util(c, b, s);
+			var = r->var[hi] - dh * dh + r->var[s] +
+			      (dh > ds ? dh - ds : ds - dh) *
+			      (dh > ds ? dh - ds : ds - dh);
+			gap = slb_margin(r, var);
+			if (ns + gap > uhi)
+				continue;
+			cand.max = nh > ns ? nh : ns;
+			cand.load = bk->load;
+			cand.bucket = b;
+			cand.to = s;
+			if (slb_cand_better(&cand, best))
+				*best = cand;
+		}
+	}
+	return best->bucket >= 0;
 }
 
 int slb_rebalance(struct slb_core *c, u64 now_ms, struct slb_move *moves,
 		  int max_moves)
 {
-	u64 moved_now[SLB_BUCKETS / 64] = { 0 };
-	u64 load[SLB_MAX_SLAVES];
-	int n = 0;
+	struct slb_cand plan[SLB_MAX_MOVES_PER_RUN];
+	u64 after[SLB_MAX_MOVES_PER_RUN];
+	struct slb_run r = { .now_ms = now_ms };
+	u64 bound, umax, level;
+	int n = 0, i, keep;
+	u16 hi;
 
-	slb_slave_loads(c, load);
+	if (max_moves > SLB_MAX_MOVES_PER_RUN)
+		max_moves = SLB_MAX_MOVES_PER_RUN;
+	slb_run_init(&r, c);
+	bound = slb_bound(c, r.load);
+	if (!bound)
+		return 0;
+	hi = slb_busiest(c, r.load, &umax);
+	level = bound * (100 + SLB_IMBALANCE_PCT) / 100;
+	if (r.load[hi] < SLB_MIN_REBALANCE_LOAD ||
+	    umax <= level + slb_margin(&r, r.var[hi]))
+		return 0;
+	r.step = bound * SLB_MIN_STEP_PCT / 100;
+
+	/*
+	 * Plan: one bucket at a time off the busiest slave, until it is below
+	 * the level by its noise margin, so that noise alone cannot bring the
+	 * next run back to where this one started (hysteresis).
+	 */
 	while (n < max_moves) {
-		u64 uhi, ulo, best_max;
-		int best = -1;
-		unsigned int b;
-		u16 hi, lo;
+		const struct slb_core_bucket *bk;
+		u64 uhi;
 
-		if (!slb_extremes(c, load, &hi, &lo))
+		hi = slb_busiest(c, r.load, &uhi);
+		if (uhi + slb_margin(&r, r.var[hi]) <= level ||
+		    !slb_pick(c, &r, hi, uhi, &plan[n]))
 			break;
-		if (load[hi] < SLB_MIN_REBALANCE_LOAD)
-			break;
-		uhi = slb_util(load[hi], c->slave[hi].speed_mbps);
-		ulo = slb_util(load[lo], c->slave[lo].speed_mbps);
-		if ((uhi - ulo) * 100 <= uhi * SLB_IMBALANCE_PCT)
-			break;
-
-		/* the bucket whose move leaves the pair's maximum lowest */
-		best_max = uhi;
-		for (b = 0; b < SLB_BUCKETS; b++) {
-			const struct slb_core_bucket *bk = &c->bucket[b];
-			u64 nhi, nlo, m;
-
-			if (bk->slave != hi || !bk->load ||
-			    (moved_now[b / 64] >> (b % 64)) & 1 ||
-			    slb_cooling(c, b, now_ms))
-				continue;
-			nhi = slb_util(load[hi] - bk->load, c->slave[hi].speed_mbps);
-			nlo = slb_util(load[lo] + bk->load, c->slave[lo].speed_mbps);
-			m = nhi > nlo ? nhi : nlo;
-			if (m < best_max ||
-			    (m == best_max && best >= 0 &&
-			     bk->load < c->bucket[best].load)) {
-				best = b;
-				best_max = m;
-			}
-		}
-		if (best < 0 || (uhi - best_max) * 100 < uhi * SLB_MIN_GAIN_PCT)
-			break;
-		load[hi] -= c->bucket[best].load;
-		load[lo] += c->bucket[best].load;
-		moved_now[best / 64] |= 1ULL << (best % 64);
-		slb_assign(c, best, lo, now_ms, moves, &n);
+		bk = &c->bucket[plan[n].bucket];
+		r.load[hi] -= bk->load;
+		r.load[plan[n].to] += bk->load;
+		r.var[hi] -= slb_dev_util(c, plan[n].bucket, hi) *
+			     slb_dev_util(c, plan[n].bucket, hi);
+		r.var[plan[n].to] += slb_dev_util(c, plan[n].bucket, plan[n].to) *
+				     slb_dev_util(c, plan[n].bucket, plan[n].to);
+		r.moved[plan[n].bucket / 64] |= 1ULL << (plan[n].bucket % 64);
+		r.gave |= 1ULL << hi;
+		r.took |= 1ULL << plan[n].to;
+		slb_busiest(c, r.load, &after[n]);
+		n++;
 	}
+	if (!n)
+		return 0;
+	/*
+	 * Carry out the shortest part of the plan that gets as far as all of
+	 * it, and only if that is worth its moves.
+	 */
+	for (keep = 1; keep < n && after[keep - 1] > after[n - 1]; keep++)
+		;
+	if ((umax - after[keep - 1]) * 100 < bound * SLB_MIN_GAIN_PCT)
+		return 0;
+	n = 0;
+	for (i = 0; i < keep; i++)
+		slb_assign(c, plan[i].bucket, plan[i].to, now_ms, moves, &n);
 	return n;
+}
+
+/* ------------------------------------------------------------ failover */
+
+/* Where an evacuated bucket goes; idle ones go where placement would. */
+static u16 slb_evacuee_slave(const struct slb_core *c, const u64 *load,
+			     u64 bload)
+{
+	u16 best = SLB_NO_SLAVE;
+	u64 best_util = 0;
+	unsigned int i;
+
+	if (!bload)
+		return slb_least_utilised(c, load, NULL);
+	for (i = 0; i < c->nslaves; i++) {
+		u64 u;
+
+		if (!c->slave[i].usable)
+			continue;
+		u = slb_util(load[i] + bload, c->slave[i].speed_mbps);
+		if (best == SLB_NO_SLAVE || u < best_util) {
+			best = i;
+			best_util = u;
+		}
+	}
+	return best;
 }
 
 int slb_evacuate(struct slb_core *c, u16 failed, u64 now_ms,
@@ -233,7 +490,7 @@ int slb_evacuate(struct slb_core *c, u16 failed, u64 now_ms,
 		if (heaviest < 0)
 			break;
 		done[heaviest / 64] |= 1ULL << (heaviest % 64);
-		to = slb_least_utilised(c, load, NULL);
+		to = slb_evacuee_slave(c, load, c->bucket[heaviest].load);
 		if (to == SLB_NO_SLAVE)
 			break;
 		load[to] += c->bucket[heaviest].load;

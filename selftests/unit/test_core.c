@@ -36,6 +36,22 @@ static u64 util_of(u16 s)
 	return slb_util(load[s], c.slave[s].speed_mbps);
 }
 
+/* no slave is both a source and a destination of the moves, no bucket twice */
+static bool one_role_per_slave(int n)
+{
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n; j++) {
+			if (mv[i].from == mv[j].to)
+				return false;
+			if (i != j && mv[i].bucket == mv[j].bucket)
+				return false;
+		}
+	}
+	return true;
+}
+
 static void test_key_packs_mac_and_vlan(void)
 {
 	const u8 mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
@@ -163,12 +179,276 @@ static void test_rebalance_ignores_small_imbalance(void)
 	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
 }
 
+static void test_rebalance_trigger_is_busiest_over_bound(void)
+{
+	int n;
+
+	/*
+	 * Mean 1000000 per slave, the busiest 6 % above it: acts, although
+	 * busiest and least busy are less than 10 % apart; one move of the
+	 * small bucket brings everyone within 2 %.
+	 */
+	setup(4, 1000);
+	put(0, 0, 500000);
+	put(1, 0, 520000);
+	put(2, 0, 40000);
+	put(3, 1, 980000);
+	put(4, 2, 980000);
+	put(5, 3, 980000);
+	n = slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN);
+	EXPECT(n == 1);
+	EXPECT(mv[0].bucket == 2 && mv[0].from == 0);
+	/* 4 % above the mean: within SLB_IMBALANCE_PCT, nothing moves */
+	setup(4, 1000);
+	put(0, 0, 500000);
+	put(1, 0, 520000);
+	put(2, 0, 20000);
+	put(3, 1, 980000);
+	put(4, 2, 990000);
+	put(5, 3, 990000);
+	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
+}
+
 static void test_rebalance_single_elephant_stays(void)
 {
 	/* moving the only bucket would just swap the hot slave */
 	setup(2, 1000);
 	put(5, 0, 5000000);
 	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
+	/*
+	 * An elephant heavier than the mean sets the bound: its slave is
+	 * within SLB_IMBALANCE_PCT of the best possible, so the small bucket
+	 * next to it stays too.
+	 */
+	setup(3, 1000);
+	put(5, 0, 3000000);
+	put(9, 0, 100000);
+	put(6, 1, 1000000);
+	put(7, 2, 1000000);
+	put(8, 1, 100000);
+	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
+}
+
+static void test_rebalance_to_any_slave(void)
+{
+	int n;
+
+	/*
+	 * The least utilised slave is a 1 Gb/s link that no bucket of the
+	 * busy one fits on; the other 10 Gb/s link takes one.
+	 */
+	setup(3, 10000);
+	c.slave[2].speed_mbps = 1000;
+	put(0, 0, 400000000);
+	put(1, 0, 300000000);
+	put(2, 0, 300000000);
+	put(3, 1, 500000000);
+	put(4, 2, 10000000);
+	n = slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN);
+	EXPECT(n == 1);
+	EXPECT(mv[0].from == 0 && mv[0].to == 1);
+	/* of the buckets that fit, the one that evens the pair out most */
+	EXPECT(mv[0].bucket == 1 || mv[0].bucket == 2);
+	EXPECT(util_of(2) == slb_util(10000000, 1000));
+}
+
+static void test_rebalance_no_slave_gives_and_takes(void)
+{
+	int n;
+
+	/*
+	 * 1000000 against 600000: the only useful move (350000 over) leaves
+	 * the receiver busiest; evening that out would need it to give back
+	 * in the same run, a chain that two runs' plain moves do as well.
+	 */
+	setup(2, 1000);
+	put(0, 0, 350000);
+	put(1, 0, 650000);
+	put(2, 1, 150000);
+	put(3, 1, 450000);
+	n = slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN);
+	EXPECT(n == 1);
+	EXPECT(mv[0].bucket == 0 && mv[0].to == 1);
+	EXPECT(one_role_per_slave(n));
+	/* the next run carries on from the new busiest */
+	n = slb_rebalance(&c, 110000, mv, SLB_MAX_MOVES_PER_RUN);
+	EXPECT(n == 1);
+	EXPECT(mv[0].bucket == 2 && mv[0].from == 1);
+	EXPECT(util_of(0) == util_of(1));
+	/* a slave that gave does not take: 2 (next busiest) cannot use 0 */
+	setup(3, 1000);
+	put(0, 0, 350000);
+	put(1, 0, 650000);
+	put(2, 1, 220000);
+	put(3, 1, 740000);
+	put(4, 2, 400000);
+	n = slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN);
+	EXPECT(n == 1);
+	EXPECT(mv[0].bucket == 0 && mv[0].to == 2);
+	EXPECT(one_role_per_slave(n));
+	/* the same with a third slave: the receiver does not pass on */
+	setup(3, 1000);
+	put(0, 0, 350000);
+	put(1, 0, 650000);
+	put(2, 1, 150000);
+	put(3, 1, 450000);
+	put(4, 2, 700000);
+	n = slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN);
+	EXPECT(n == 1);
+	EXPECT(mv[0].bucket == 0 && mv[0].to == 1);
+	EXPECT(one_role_per_slave(n));
+}
+
+static void test_rebalance_not_for_noise(void)
+{
+	int n;
+
+	/* 8 % over the mean; moving the small bucket evens it out */
+	setup(2, 1000);
+	put(0, 0, 500000);
+	put(1, 0, 500000);
+	put(2, 0, 80000);
+	put(3, 1, 460000);
+	put(4, 1, 460000);
+	n = slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN);
+	EXPECT(n == 1 && mv[0].bucket == 2);
+	/* the same averages, but their samples scatter by 40 %: leave it */
+	put(2, 0, 80000);
+	c.bucket[2].moved_ever = false;
+	c.bucket[0].dev = 200000;
+	c.bucket[1].dev = 200000;
+	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
+	/*
+	 * Scatter of 4 %: with the default 10 s interval the averages are
+	 * good enough to act on; with a 1 s interval (span 1.2 s) they are not.
+	 */
+	c.bucket[0].dev = 20000;
+	c.bucket[1].dev = 20000;
+	c.interval_ms = 1000;
+	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
+	c.interval_ms = 10000;
+	n = slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN);
+	EXPECT(n == 1 && mv[0].bucket == 2);
+}
+
+static void test_rebalance_noise_of_moved_bucket(void)
+{
+	int n;
+
+	/*
+	 * Equal speeds: whether the receiver ends below the busiest does not
+	 * depend on the moved bucket's own load, so its scatter does not
+	 * stop the move.
+	 */
+	setup(2, 1000);
+	put(0, 0, 900000);
+	put(1, 0, 200000);
+	put(2, 1, 850000);
+	c.bucket[1].dev = 100000;
+	n = slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN);
+	EXPECT(n == 1 && mv[0].bucket == 1);
+	/*
+	 * 10 Gb/s to 1 Gb/s: the bucket's scatter weighs ten times as much
+	 * on the slow link; exact, the move is taken, with a 50 % scatter not.
+	 */
+	setup(2, 10000);
+	c.slave[1].speed_mbps = 1000;
+	put(0, 0, 100000000);
+	put(1, 0, 10000000);
+	n = slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN);
+	EXPECT(n == 1 && mv[0].bucket == 1 && mv[0].to == 1);
+	put(1, 0, 10000000);
+	c.bucket[1].moved_ever = false;
+	c.bucket[1].dev = 5000000;
+	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
+}
+
+static void test_rebalance_hysteresis(void)
+{
+	int n;
+
+	/*
+	 * 10 % over the mean.  Moving the 60000 bucket brings the busiest to
+	 * 4 % over, inside SLB_IMBALANCE_PCT, and with exact loads that is
+	 * where the run stops.
+	 */
+	setup(2, 1000);
+	put(0, 0, 500000);
+	put(1, 0, 500000);
+	put(2, 0, 60000);
+	put(3, 0, 40000);
+	put(4, 1, 900000);
+	n = slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN);
+	EXPECT(n == 1 && mv[0].bucket == 2);
+	/*
+	 * With noisy loads the run goes on until the busiest is below the
+	 * threshold by its noise margin, so that noise alone cannot take it
+	 * back over in the next run: both small buckets move.
+	 */
+	setup(2, 1000);
+	put(0, 0, 500000);
+	put(1, 0, 500000);
+	put(2, 0, 60000);
+	put(3, 0, 40000);
+	put(4, 1, 900000);
+	c.bucket[0].dev = 40000;
+	c.bucket[1].dev = 40000;
+	n = slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN);
+	EXPECT(n == 2 && mv[0].bucket == 2 && mv[1].bucket == 3);
+	EXPECT(util_of(0) == util_of(1));
+	/* the noise that left with a moved bucket no longer counts */
+	setup(3, 1000);
+	put(0, 0, 500000);
+	put(1, 0, 500000);
+	put(2, 0, 100000);
+	put(3, 0, 40000);
+	put(4, 1, 930000);
+	put(5, 2, 930000);
+	c.bucket[2].dev = 60000;
+	n = slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN);
+	EXPECT(n == 1 && mv[0].bucket == 2);
+}
+
+static void test_rebalance_needs_real_gain(void)
+{
+	/*
+	 * 6 % over the mean, but the one possible move gains only 2 %: not
+	 * worth a move (SLB_MIN_GAIN_PCT).
+	 */
+	setup(2, 1000);
+	put(0, 0, 500000);
+	put(1, 0, 540000);
+	put(2, 0, 20000);
+	put(3, 1, 940000);
+	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
+	EXPECT(c.bucket[2].slave == 0);
+}
+
+static void test_rebalance_no_crumbs(void)
+{
+	unsigned int b;
+
+	/*
+	 * 10 % over the mean in 200 buckets of 0.55 % each: no move lowers
+	 * the busiest by SLB_MIN_STEP_PCT, so none is made even though eight
+	 * together would gain enough.
+	 */
+	setup(2, 1000);
+	for (b = 0; b < 200; b++)
+		put(b, 0, 5500);
+	put(200, 1, 900000);
+	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
+	/*
+	 * 40 buckets of 3 % against 600000: they move, but no more than
+	 * SLB_MAX_MOVES_PER_RUN of them, even if the caller allows more
+	 */
+	setup(2, 1000);
+	for (b = 0; b < 40; b++)
+		put(b, 0, 30000);
+	put(200, 1, 600000);
+	EXPECT(slb_rebalance(&c, 100000, mv, SLB_BUCKETS) ==
+	       SLB_MAX_MOVES_PER_RUN);
+	EXPECT(one_role_per_slave(SLB_MAX_MOVES_PER_RUN));
 }
 
 static void test_rebalance_bounded_and_cooldown(void)
@@ -181,27 +461,42 @@ static void test_rebalance_bounded_and_cooldown(void)
 		put(b, 0, 100000);
 	n = slb_rebalance(&c, 100000, mv, 3);
 	EXPECT(n == 3);
+	EXPECT(one_role_per_slave(n));
 	/* moved buckets stay put during the cooldown, even if it helps */
 	for (b = 0; b < 100; b++)
 		if (c.bucket[b].slave == 1)
 			c.bucket[b].load = 0;
 	n = slb_rebalance(&c, 100000 + c.cooldown_ms - 1, mv, SLB_BUCKETS);
+	EXPECT(n == SLB_MAX_MOVES_PER_RUN);
+	EXPECT(one_role_per_slave(n));
 	for (int i = 0; i < n; i++)
 		EXPECT(c.bucket[mv[i].bucket].last_move_ms == 100000 + c.cooldown_ms - 1);
 	for (int i = 0; i < n; i++)
 		EXPECT(mv[i].from == 0);
+	/* the one bucket whose move would help is cooling: nothing moves */
+	setup(2, 1000);
+	put(0, 0, 300000);
+	put(1, 0, 900000);
+	put(2, 1, 600000);
+	c.bucket[0].moved_ever = true;
+	c.bucket[0].last_move_ms = 90000;
+	EXPECT(slb_rebalance(&c, 90000 + c.cooldown_ms - 1, mv,
+			     SLB_MAX_MOVES_PER_RUN) == 0);
+	n = slb_rebalance(&c, 90000 + c.cooldown_ms, mv, SLB_MAX_MOVES_PER_RUN);
+	EXPECT(n == 1 && mv[0].bucket == 0);
 }
 
 static void test_rebalance_mixed_speeds_by_utilisation(void)
 {
-	unsigned int b;
+	unsigned int b, run;
 	u64 u0, u1;
 
 	setup(2, 1000);
 	c.slave[1].speed_mbps = 10000;
 	for (b = 0; b < 40; b++)
 		put(b, 0, 100000);
-	slb_rebalance(&c, 100000, mv, SLB_BUCKETS);
+	for (run = 0; run < 10; run++)
+		slb_rebalance(&c, 100000 + run * 10000, mv, SLB_MAX_MOVES_PER_RUN);
 	u0 = util_of(0);
 	u1 = util_of(1);
 	/* the 10x link takes ~10/11 of the load */
@@ -256,22 +551,90 @@ static void test_evacuate_moves_only_failed(void)
 	EXPECT(util_of(0) * 10 >= util_of(2) * 8 && util_of(2) * 10 >= util_of(0) * 8);
 	/* nobody left: buckets stay where they are */
 	setup(1, 1000);
-	put(1, 0, 10);
+	put(1, 0, 1000);
 	c.slave[0].usable = false;
 	EXPECT(slb_evacuate(&c, 0, 1, mv, SLB_BUCKETS) == 0);
 }
 
-static void test_ewma(void)
+static void test_evacuate_by_resulting_utilisation(void)
 {
-	u64 v = 0;
+	int n;
+
+	/*
+	 * A 10 Gb/s slave fails.  Its heavy bucket goes to the other 10 Gb/s
+	 * link (half busy), not to the idle 1 Gb/s one it would swamp; its
+	 * idle buckets go where placement would put them (by bucket count
+	 * per speed: the 1 Gb/s link that has none).
+	 */
+	setup(3, 10000);
+	c.slave[2].speed_mbps = 1000;
+	put(0, 0, 500000000);
+	put(1, 0, 0);
+	put(2, 1, 600000000);
+	put(3, 1, 0);
+	put(4, 1, 0);
+	put(5, 1, 0);
+	put(6, 1, 0);
+	put(7, 1, 0);
+	put(8, 1, 0);
+	put(9, 1, 0);
+	put(10, 1, 0);
+	put(11, 1, 0);
+	put(12, 1, 0);
+	c.slave[0].usable = false;
+	n = slb_evacuate(&c, 0, 5000, mv, SLB_BUCKETS);
+	EXPECT(n == 2);
+	EXPECT(c.bucket[0].slave == 1);
+	EXPECT(c.bucket[1].slave == 2);
+}
+
+static void test_avg(void)
+{
+	u64 v = 0, d = 0;
 	int i;
 
-	for (i = 0; i < 40; i++)
-		v = slb_ewma(v, 1000000);
+	/* a new bucket starts at its first sample */
+	EXPECT(slb_avg(0, 5000, 1000, 12000) == 5000);
+	/* each sample moves it elapsed/span of the way, rounded towards it */
+	EXPECT(slb_avg(12000, 0, 1000, 12000) == 11000);
+	EXPECT(slb_avg(12000, 24000, 1000, 12000) == 13000);
+	EXPECT(slb_avg(100, 0, 1000, 12000) == 91);
+	EXPECT(slb_avg(100, 200, 3000, 12000) == 125);
+	EXPECT(slb_avg(100, 7, 2000, 1000) == 7);
+	/* slow: ten seconds of a doubled rate show about 58 % of the change */
+	v = 500000;
+	for (i = 0; i < 10; i++)
+		v = slb_avg(v, 1000000, 1000, slb_avg_span(10000));
+	EXPECT(v > 750000 && v < 830000);
+	/* but it gets there, and back to exactly 0 */
+	for (i = 0; i < 400; i++)
+		v = slb_avg(v, 1000000, 1000, 12000);
 	EXPECT(v == 1000000);
-	for (i = 0; i < 40; i++)
-		v = slb_ewma(v, 0);
+	for (i = 0; i < 400; i++)
+		v = slb_avg(v, 0, 1000, 12000);
 	EXPECT(v == 0);
+	/* the span follows the rebalance interval */
+	EXPECT(slb_avg_span(10000) == 12000);
+	EXPECT(slb_avg_span(0) == 12000);
+	EXPECT(slb_avg_span(1000) == 1200);
+	EXPECT(slb_avg_span(100) == 120);
+	EXPECT(slb_avg_span(86400000) == SLB_AVG_MAX_SPAN_MS);
+	/* deviation: none before the first sample, none for a steady rate */
+	EXPECT(slb_avg_dev(77, 0, 5000, 1000, 12000) == 77);
+	d = 50000;
+	for (i = 0; i < 400; i++)
+		d = slb_avg_dev(d, 1000000, 1000000, 1000, 12000);
+	EXPECT(d == 0);
+	/* samples 10 % either side of the average: about 100000 */
+	v = 1000000;
+	for (i = 0; i < 400; i++) {
+		u64 s = i % 2 ? 1100000 : 900000;
+
+		d = slb_avg_dev(d, v, s, 1000, 12000);
+		v = slb_avg(v, s, 1000, 12000);
+	}
+	EXPECT(d > 90000 && d < 110000);
+	EXPECT(v > 990000 && v < 1010000);
 }
 
 int main(void)
@@ -284,11 +647,20 @@ int main(void)
 	RUN(test_place_idle_by_link_speed);
 	RUN(test_rebalance_moves_to_idle_slave);
 	RUN(test_rebalance_ignores_small_imbalance);
+	RUN(test_rebalance_trigger_is_busiest_over_bound);
 	RUN(test_rebalance_single_elephant_stays);
+	RUN(test_rebalance_to_any_slave);
+	RUN(test_rebalance_no_slave_gives_and_takes);
+	RUN(test_rebalance_not_for_noise);
+	RUN(test_rebalance_noise_of_moved_bucket);
+	RUN(test_rebalance_hysteresis);
+	RUN(test_rebalance_needs_real_gain);
+	RUN(test_rebalance_no_crumbs);
 	RUN(test_rebalance_bounded_and_cooldown);
 	RUN(test_rebalance_mixed_speeds_by_utilisation);
 	RUN(test_rebalance_no_ping_pong);
 	RUN(test_evacuate_moves_only_failed);
-	RUN(test_ewma);
+	RUN(test_evacuate_by_resulting_utilisation);
+	RUN(test_avg);
 	return unit_done();
 }

@@ -4,9 +4,12 @@
  * (src/bond_slb_core.c, compiled into this binary):
  *
  * - a bucket's first frame places it with slb_least_utilised(): the
- *   per-slave loads of the last sample (slave->slb.util is only refreshed
- *   by the 1 s sample) and the live bucket counts (atomics in the kernel);
- * - once a second the bucket byte counters are sampled into slb_ewma();
+ *   per-slave rates of the last 1 s sample (slave->slb.util is only
+ *   refreshed by the sample) and the live bucket counts (atomics in the
+ *   kernel);
+ * - once a second the bucket byte counters are sampled: each bucket's rate
+ *   goes into slb_avg_dev() and slb_avg(), over slb_avg_span() of the
+ *   rebalance interval; the core decides on those averages;
  * - slb_rebalance() runs every rebalance interval (10 s), and every second
  *   for SLB_FAILBACK_MS after a slave comes up, with at most
  *   SLB_MAX_MOVES_PER_RUN moves and a 30 s per-bucket cooldown;
@@ -28,7 +31,7 @@
 struct slb_sim {
 	const struct trace *tr;
 	struct slb_core c;
-	u64 placed_load[SLB_MAX_SLAVES];	/* as of the last sample */
+	u64 placed_load[SLB_MAX_SLAVES];	/* rates of the last sample */
 	u64 last_rebalance, failback_until;
 	struct slb_move plan[SLB_BUCKETS];
 };
@@ -43,6 +46,7 @@ static void *slb_sim_init(const struct trace *tr)
 	s->tr = tr;
 	s->c.nslaves = tr->nslaves;
 	s->c.cooldown_ms = SLB_SIM_COOLDOWN_MS;
+	s->c.interval_ms = SLB_SIM_INTERVAL_MS;
 	for (i = 0; i < tr->nslaves; i++) {
 		s->c.slave[i].speed_mbps = tr->speed[i];
 		s->c.slave[i].usable = true;
@@ -113,13 +117,21 @@ static bool slb_sim_tick(void *st, unsigned int t)
 {
 	struct slb_sim *s = st;
 	u64 now = (u64)(t + 1) * SLB_SIM_SAMPLE_MS;
+	u32 span = slb_avg_span(SLB_SIM_INTERVAL_MS);
 	unsigned int b;
 
 	/* slb_sample(): exactly one second elapsed, so bytes == bytes/s */
-	for (b = 0; b < SLB_BUCKETS; b++)
-		s->c.bucket[b].load = slb_ewma(s->c.bucket[b].load,
-					       s->tr->bytes[TR_IDX(t, b)]);
-	slb_slave_loads(&s->c, s->placed_load);
+	memset(s->placed_load, 0, sizeof(s->placed_load));
+	for (b = 0; b < SLB_BUCKETS; b++) {
+		struct slb_core_bucket *bk = &s->c.bucket[b];
+		u64 rate = s->tr->bytes[TR_IDX(t, b)];
+
+		bk->dev = slb_avg_dev(bk->dev, bk->load, rate,
+				      SLB_SIM_SAMPLE_MS, span);
+		bk->load = slb_avg(bk->load, rate, SLB_SIM_SAMPLE_MS, span);
+		if (bk->slave < s->c.nslaves)
+			s->placed_load[bk->slave] += rate;
+	}
 	if (now >= s->last_rebalance + SLB_SIM_INTERVAL_MS ||
 	    now < s->failback_until) {
 		slb_sim_rebalance(s, now);
