@@ -32,16 +32,18 @@
  * deviations).  It then plans up to SLB_MAX_MOVES_PER_RUN moves, each off
  * the then busiest slave to any usable slave, until the busiest is that
  * noise margin below SLB_IMBALANCE_PCT; a move must lower the busiest by
- * SLB_MIN_STEP_PCT and leave the receiver below where the busiest was by
- * that and by the noise margin of both.  No slave both gives and takes in
- * one run (no swaps, no chains).  The plan is carried out only if it
- * lowers the highest utilisation by SLB_MIN_GAIN_PCT; otherwise nothing
- * moves.
+ * SLB_MIN_STEP_PERMILLE and leave the receiver below where the busiest was
+ * by that and by the noise margin of both.  No slave both gives and takes
+ * in one run (no swaps, no chains).  The plan is carried out only if it
+ * lowers the overload (the utilisation above the SLB_IMBALANCE_PCT level,
+ * summed over the slaves) by SLB_MIN_GAIN_PCT; otherwise nothing moves.
+ * Small steps count: where the load is spread over many light buckets,
+ * several together do what no single one can.
  */
 #define SLB_MIN_REBALANCE_LOAD	125000		/* 1 Mbit/s */
 #define SLB_IMBALANCE_PCT	5
-#define SLB_MIN_GAIN_PCT	3
-#define SLB_MIN_STEP_PCT	1
+#define SLB_MIN_GAIN_PCT	1
+#define SLB_MIN_STEP_PERMILLE	1
 #define SLB_NOISE_SIGMAS_X10	25
 #define SLB_MAX_MOVES_PER_RUN	8
 

@@ -375,11 +375,29 @@ static bool slb_pick(const struct slb_core *c, const struct slb_run *r,
 	return best->bucket >= 0;
 }
 
+/* Utilisation above 'level', summed over the usable slaves. */
+static u64 slb_overload(const struct slb_core *c, const u64 *load, u64 level)
+{
+	unsigned int i;
+	u64 sum = 0;
+
+	for (i = 0; i < c->nslaves; i++) {
+		u64 u;
+
+		if (!c->slave[i].usable)
+			continue;
+		u = slb_util(load[i], c->slave[i].speed_mbps);
+		if (u > level)
+			sum += u - level;
+	}
+	return sum;
+}
+
 int slb_rebalance(struct slb_core *c, u64 now_ms, struct slb_move *moves,
 		  int max_moves)
 {
 	struct slb_cand plan[SLB_MAX_MOVES_PER_RUN];
-	u64 after[SLB_MAX_MOVES_PER_RUN];
+	u64 after[SLB_MAX_MOVES_PER_RUN], over[SLB_MAX_MOVES_PER_RUN], over0;
 	struct slb_run r = { .now_ms = now_ms };
 	u64 bound, umax, level;
 	int n = 0, i, keep;
@@ -396,7 +414,8 @@ int slb_rebalance(struct slb_core *c, u64 now_ms, struct slb_move *moves,
 	if (r.load[hi] < SLB_MIN_REBALANCE_LOAD ||
 	    umax <= level + slb_margin(&r, r.var[hi]))
 		return 0;
-	r.step = bound * SLB_MIN_STEP_PCT / 100;
+	r.step = bound * SLB_MIN_STEP_PERMILLE / 1000;
+	over0 = slb_overload(c, r.load, level);
 
 	/*
 	 * Plan: one bucket at a time off the busiest slave, until it is below
@@ -422,6 +441,7 @@ int slb_rebalance(struct slb_core *c, u64 now_ms, struct slb_move *moves,
 		r.gave |= 1ULL << hi;
 		r.took |= 1ULL << plan[n].to;
 		slb_busiest(c, r.load, &after[n]);
+		over[n] = slb_overload(c, r.load, level);
 		n++;
 	}
 	if (!n)
@@ -432,7 +452,8 @@ int slb_rebalance(struct slb_core *c, u64 now_ms, struct slb_move *moves,
 	 */
 	for (keep = 1; keep < n && after[keep - 1] > after[n - 1]; keep++)
 		;
-	if ((umax - after[keep - 1]) * 100 < bound * SLB_MIN_GAIN_PCT)
+	if (over[keep - 1] >= over0 ||
+	    (over0 - over[keep - 1]) * 100 < bound * SLB_MIN_GAIN_PCT)
 		return 0;
 	n = 0;
 	for (i = 0; i < keep; i++)

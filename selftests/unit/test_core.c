@@ -412,31 +412,55 @@ static void test_rebalance_hysteresis(void)
 static void test_rebalance_needs_real_gain(void)
 {
 	/*
-	 * 6 % over the mean, but the one possible move gains only 2 %: not
-	 * worth a move (SLB_MIN_GAIN_PCT).
+	 * 5.5 % over the mean: over the trigger, but no plan can lower the
+	 * overload (above 5 %) by SLB_MIN_GAIN_PCT, so nothing moves.
 	 */
+	setup(2, 1000);
+	put(0, 0, 500000);
+	put(1, 0, 535000);
+	put(2, 0, 20000);
+	put(3, 1, 945000);
+	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
+	EXPECT(c.bucket[2].slave == 0);
+	/* 6 %: the same move lowers the overload by 1 % and is made */
 	setup(2, 1000);
 	put(0, 0, 500000);
 	put(1, 0, 540000);
 	put(2, 0, 20000);
 	put(3, 1, 940000);
-	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
-	EXPECT(c.bucket[2].slave == 0);
+	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 1);
+	EXPECT(mv[0].bucket == 2 && mv[0].to == 1);
 }
 
-static void test_rebalance_no_crumbs(void)
+static void test_rebalance_crumbs(void)
 {
 	unsigned int b;
+	int n;
 
 	/*
-	 * 10 % over the mean in 200 buckets of 0.55 % each: no move lowers
-	 * the busiest by SLB_MIN_STEP_PCT, so none is made even though eight
-	 * together would gain enough.
+	 * 10 % over the mean in 200 buckets of 0.55 % each: no single move
+	 * gains SLB_MIN_GAIN_PCT, eight together do.  That leaves 5.6 %, in
+	 * the band between the 5 % level and the gain a next run would need:
+	 * the next run moves nothing.
 	 */
 	setup(2, 1000);
 	for (b = 0; b < 200; b++)
 		put(b, 0, 5500);
 	put(200, 1, 900000);
+	n = slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN);
+	EXPECT(n == SLB_MAX_MOVES_PER_RUN);
+	EXPECT(one_role_per_slave(n));
+	EXPECT(util_of(0) == slb_util(1056000, 1000));
+	EXPECT(slb_rebalance(&c, 110000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
+	/*
+	 * Crumbs lighter than SLB_MIN_STEP_PERMILLE of the bound do not
+	 * move, even 10 % over the mean (the big bucket fits nowhere).
+	 */
+	setup(2, 1000);
+	put(200, 0, 1000000);
+	for (b = 0; b < 200; b++)
+		put(b, 0, 500);
+	put(201, 1, 900000);
 	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
 	/*
 	 * 40 buckets of 3 % against 600000: they move, but no more than
@@ -655,7 +679,7 @@ int main(void)
 	RUN(test_rebalance_noise_of_moved_bucket);
 	RUN(test_rebalance_hysteresis);
 	RUN(test_rebalance_needs_real_gain);
-	RUN(test_rebalance_no_crumbs);
+	RUN(test_rebalance_crumbs);
 	RUN(test_rebalance_bounded_and_cooldown);
 	RUN(test_rebalance_mixed_speeds_by_utilisation);
 	RUN(test_rebalance_no_ping_pong);
