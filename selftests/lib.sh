@@ -113,6 +113,14 @@ wait_for() {
 	"$@"
 }
 
+# stop_bg PID: SIGTERM to a background job's command and wait for it.  A
+# function started with & runs in a subshell: signal its child (the
+# command; bash may have exec'd it, then PID is the command itself).
+stop_bg() {
+	pkill -TERM -P "$1" 2>/dev/null || kill -TERM "$1" 2>/dev/null
+	wait "$1"
+}
+
 # bg_run CMD...: start a helper in the background, stopped by cleanup_all
 bg_run() { "$@" & SLB_PIDS+=($!); }
 

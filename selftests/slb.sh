@@ -51,6 +51,8 @@ sw_recv() {
 	sleep 0.3
 }
 sw_recv_wait() { wait "$SLB_RECV_PID"; SLB_RECV=$(cat "$SLB_RECV_OUT"); }
+# sw_recv_stop: end sw_recv now (it still reports what it counted)
+sw_recv_stop() { stop_bg "$SLB_RECV_PID"; SLB_RECV=$(cat "$SLB_RECV_OUT"); }
 
 # port_of_mac MAC FILE: switch ports that saw frames from MAC (by count)
 port_of_mac() {
@@ -79,10 +81,12 @@ FO_N=${FO_N:-6000}
 failover_trial() {
 	local dir=$1 slave=$2 mac=$3 port sent got rpid spid
 	port="sw${slave/eth/p}"
+	# the receiver runs until the sender is done (a slow kernel sends
+	# for longer than FO_N / FO_RATE), then a moment for the last frames
 	if [ "$dir" = tx ]; then
-		in_ns srv slbgen recv srv0 -t 6 >/tmp/ff.out 2>/dev/null &
+		in_ns srv slbgen recv srv0 -t 120 >/tmp/ff.out 2>/dev/null &
 	else
-		in_ns gen slbgen recv gen0 -t 6 >/tmp/ff.out 2>/dev/null &
+		in_ns gen slbgen recv gen0 -t 120 >/tmp/ff.out 2>/dev/null &
 	fi
 	rpid=$!
 	sleep 0.3
@@ -97,7 +101,8 @@ failover_trial() {
 	sleep 1
 	must ip -n sw link set "$port" down
 	wait $spid
-	wait $rpid
+	sleep 0.5
+	stop_bg $rpid
 	sent=$(awk '$1 == "sent" { print $2 }' /tmp/ff.sent)
 	got=$(awk -v m="$mac" 'tolower($2) == m { s += $4 } END { print s + 0 }' /tmp/ff.out)
 	LOST=$((sent - got))

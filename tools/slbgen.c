@@ -20,6 +20,7 @@
  *     gratuitous ARP when IPV4 is given
  *
  *   slbgen recv IFACE[,IFACE...] -t SECS [-e TYPE]
+ *     (SIGTERM or SIGINT stop it early; it prints its counts all the same)
  *     counts frames of TYPE (any if -e 0) per interface, source MAC and
  *     VLAN; checks the sequence numbers slbgen put in them and prints one
  *     line per stream: "IFACE MAC VID frames reordered lost duplicates"
@@ -36,6 +37,7 @@
 #include <net/if.h>
 #include <poll.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,8 +269,18 @@ static struct stream *find_stream(int ifidx, const uint8_t *mac, uint16_t vid)
 	return &streams[nstreams++];
 }
 
+/* SIGTERM/SIGINT end a recv early; it still prints what it counted */
+static volatile sig_atomic_t recv_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	recv_stop = 1;
+}
+
 static int do_recv(int argc, char **argv)
 {
+	struct sigaction sa = { .sa_handler = on_stop };
 	char *names[MAX_IFS], *list, *tok;
 	struct pollfd pfd[MAX_IFS];
 	long type = 0x88b5;
@@ -296,9 +308,11 @@ static int do_recv(int argc, char **argv)
 		nifs++;
 	}
 	/* tell the caller we listen: it may start its senders now */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	fprintf(stderr, "slbgen: listening\n");
 	end = now_s() + secs;
-	while (now_s() < end) {
+	while (!recv_stop && now_s() < end) {
 		int left = (end - now_s()) * 1000;
 
 		if (poll(pfd, nifs, left > 0 ? left : 0) <= 0)

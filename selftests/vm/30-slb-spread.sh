@@ -54,7 +54,8 @@ echo 0 >/sys/class/net/bond0/bonding/slb_rebalance_interval
 topo_vms 0
 gen_add
 BUSY=02:20:00:00:00:01
-in_ns gen slbgen send gen0 -s $BUSY -c 0 -t 12 -r 3000 -l 1000 -d $SRV_MAC >/dev/null &
+# until cleanup stops it: the new MACs below take long on a slow kernel
+in_ns gen slbgen send gen0 -s $BUSY -c 0 -t 120 -r 3000 -l 1000 -d $SRV_MAC >/dev/null &
 SLB_PIDS+=($!)
 sleep 4	# a few load samples
 busy_slave=$(slb_slave_of $BUSY)

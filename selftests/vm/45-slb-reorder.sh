@@ -90,7 +90,9 @@ migrate_rounds 3
 stream_wait
 check_eq "migrate: all 6 moves completed" "$MOVED_OK" 6
 check "migrate: A's bucket moved 6 times" test $(($(slb_moves_of $A) - m0)) -ge 6
-check "migrate: server got the stream ($FRAMES >= 5000)" test "${FRAMES:-0}" -ge 5000
+# ~7500 frames in 9 s; a slow (debug) kernel sends fewer: the moves
+# must only happen while the stream flows
+check "migrate: server got the stream ($FRAMES >= 2500)" test "${FRAMES:-0}" -ge 2500
 check_eq "migrate, gap 50 ms: no frame reordered" "$REORDERED" 0
 
 # --- guard on: the rebalancer moves A both ways -------------------------------
