@@ -74,12 +74,26 @@ struct slb_core_bucket {
 	bool moved_ever;
 };
 
+/*
+ * Scratch of one slb_rebalance() run while it plans, not state: kept here
+ * rather than on the stack (over 1 KiB with SLB_MAX_SLAVES slaves).
+ */
+struct slb_run {
+	u64 load[SLB_MAX_SLAVES];
+	u64 var[SLB_MAX_SLAVES];	/* sum of squared deviations, util^2 */
+	u64 moved[SLB_BUCKETS / 64];	/* buckets planned to move */
+	u64 gave, took;			/* slaves, as bits */
+	u64 step, noise;
+	u64 now_ms;
+};
+
 struct slb_core {
 	struct slb_core_bucket bucket[SLB_BUCKETS];
 	struct slb_core_slave slave[SLB_MAX_SLAVES];
 	unsigned int nslaves;
 	u64 cooldown_ms;	/* a moved bucket stays put this long */
 	u32 interval_ms;	/* rebalance interval, 0 = never (a default) */
+	struct slb_run run;
 };
 
 struct slb_move {

@@ -132,6 +132,9 @@ struct bond_slb {
 	struct slb_move plan[SLB_BUCKETS];
 	struct slave *slaves[SLB_MAX_SLAVES];
 	unsigned int nslaves;
+	/* slb_sample() sums per slave (too big for its stack), under lock */
+	u64 sum_load[SLB_MAX_SLAVES];
+	u64 sum_place[SLB_MAX_SLAVES];
 	struct dentry *dbg_dir;		/* ours to remove, or NULL */
 	struct dentry *dbg_file;
 };
@@ -1189,13 +1192,17 @@ static unsigned long slb_period(const struct bonding *bond)
 static void slb_sample(struct bond_slb *slb, unsigned long now)
 {
 	u32 span = slb_avg_span(READ_ONCE(slb->bond->slb_params.rebalance_interval));
-	u64 load[SLB_MAX_SLAVES] = { 0 }, place[SLB_MAX_SLAVES] = { 0 };
+	u64 *load = slb->sum_load, *place = slb->sum_place;
 	unsigned int i, j, elapsed;
 
 	elapsed = jiffies_to_msecs(now - slb->last_sample);
 	if (!elapsed)
 		return;
 	slb->last_sample = now;
+	for (j = 0; j < slb->nslaves; j++) {
+		load[j] = 0;
+		place[j] = 0;
+	}
 	for (i = 0; i < SLB_BUCKETS; i++) {
 		struct slb_bucket *bk = &slb->bucket[i];
 		struct slave *s;

@@ -271,20 +271,17 @@ static u64 slb_dev_util(const struct slb_core *c, unsigned int b, u16 s)
 	return d < SLB_FULL_UTIL ? d : SLB_FULL_UTIL;
 }
 
-/* State of one rebalancing run while it plans. */
-struct slb_run {
-	u64 load[SLB_MAX_SLAVES];
-	u64 var[SLB_MAX_SLAVES];	/* sum of squared deviations, util^2 */
-	u64 moved[SLB_BUCKETS / 64];	/* buckets planned to move */
-	u64 gave, took;			/* slaves, as bits */
-	u64 step, noise;
-	u64 now_ms;
-};
-
-static void slb_run_init(struct slb_run *r, const struct slb_core *c)
+static void slb_run_init(struct slb_run *r, const struct slb_core *c,
+			 u64 now_ms)
 {
 	unsigned int i;
 
+	for (i = 0; i < SLB_BUCKETS / 64; i++)
+		r->moved[i] = 0;
+	r->gave = 0;
+	r->took = 0;
+	r->step = 0;
+	r->now_ms = now_ms;
 	slb_slave_loads(c, r->load);
 	for (i = 0; i < c->nslaves; i++)
 		r->var[i] = 0;
@@ -398,24 +395,24 @@ int slb_rebalance(struct slb_core *c, u64 now_ms, struct slb_move *moves,
 {
 	struct slb_cand plan[SLB_MAX_MOVES_PER_RUN];
 	u64 after[SLB_MAX_MOVES_PER_RUN], over[SLB_MAX_MOVES_PER_RUN], over0;
-	struct slb_run r = { .now_ms = now_ms };
+	struct slb_run *r = &c->run;
 	u64 bound, umax, level;
 	int n = 0, i, keep;
 	u16 hi;
 
 	if (max_moves > SLB_MAX_MOVES_PER_RUN)
 		max_moves = SLB_MAX_MOVES_PER_RUN;
-	slb_run_init(&r, c);
-	bound = slb_bound(c, r.load);
+	slb_run_init(r, c, now_ms);
+	bound = slb_bound(c, r->load);
 	if (!bound)
 		return 0;
-	hi = slb_busiest(c, r.load, &umax);
+	hi = slb_busiest(c, r->load, &umax);
 	level = bound * (100 + SLB_IMBALANCE_PCT) / 100;
-	if (r.load[hi] < SLB_MIN_REBALANCE_LOAD ||
-	    umax <= level + slb_margin(&r, r.var[hi]))
+	if (r->load[hi] < SLB_MIN_REBALANCE_LOAD ||
+	    umax <= level + slb_margin(r, r->var[hi]))
 		return 0;
-	r.step = bound * SLB_MIN_STEP_PERMILLE / 1000;
-	over0 = slb_overload(c, r.load, level);
+	r->step = bound * SLB_MIN_STEP_PERMILLE / 1000;
+	over0 = slb_overload(c, r->load, level);
 
 	/*
 	 * Plan: one bucket at a time off the busiest slave, until it is below
@@ -426,22 +423,22 @@ int slb_rebalance(struct slb_core *c, u64 now_ms, struct slb_move *moves,
 		const struct slb_core_bucket *bk;
 		u64 uhi;
 
-		hi = slb_busiest(c, r.load, &uhi);
-		if (uhi + slb_margin(&r, r.var[hi]) <= level ||
-		    !slb_pick(c, &r, hi, uhi, &plan[n]))
+		hi = slb_busiest(c, r->load, &uhi);
+		if (uhi + slb_margin(r, r->var[hi]) <= level ||
+		    !slb_pick(c, r, hi, uhi, &plan[n]))
 			break;
 		bk = &c->bucket[plan[n].bucket];
-		r.load[hi] -= bk->load;
-		r.load[plan[n].to] += bk->load;
-		r.var[hi] -= slb_dev_util(c, plan[n].bucket, hi) *
+		r->load[hi] -= bk->load;
+		r->load[plan[n].to] += bk->load;
+		r->var[hi] -= slb_dev_util(c, plan[n].bucket, hi) *
 			     slb_dev_util(c, plan[n].bucket, hi);
-		r.var[plan[n].to] += slb_dev_util(c, plan[n].bucket, plan[n].to) *
+		r->var[plan[n].to] += slb_dev_util(c, plan[n].bucket, plan[n].to) *
 				     slb_dev_util(c, plan[n].bucket, plan[n].to);
-		r.moved[plan[n].bucket / 64] |= 1ULL << (plan[n].bucket % 64);
-		r.gave |= 1ULL << hi;
-		r.took |= 1ULL << plan[n].to;
-		slb_busiest(c, r.load, &after[n]);
-		over[n] = slb_overload(c, r.load, level);
+		r->moved[plan[n].bucket / 64] |= 1ULL << (plan[n].bucket % 64);
+		r->gave |= 1ULL << hi;
+		r->took |= 1ULL << plan[n].to;
+		slb_busiest(c, r->load, &after[n]);
+		over[n] = slb_overload(c, r->load, level);
 		n++;
 	}
 	if (!n)
