@@ -32,23 +32,8 @@ TIMEOUT=${SLB_DEBUG_TIMEOUT:-2400}
 MEM=${SLB_DEBUG_MEM:-3072}
 LOGDIR=$ROOT/build/check-debug
 mkdir -p "$LOGDIR"
-passed=0 failed=0 skipped=0
-failures=()
-
-result() {	# ok|fail|skip name
-	case $1 in
-	ok) passed=$((passed + 1)); echo "ok - $2" ;;
-	skip) skipped=$((skipped + 1)); echo "ok - $2 # SKIP" ;;
-	*) failed=$((failed + 1)); failures+=("$2"); echo "not ok - $2" ;;
-	esac
-}
-
-finish() {
-	((${#failures[@]})) && printf 'failed: %s\n' "${failures[@]}"
-	echo "$passed passed, $failed failed, $skipped skipped"
-	((failed == 0))
-	exit
-}
+# shellcheck source=tools/tap.sh
+source "$ROOT/tools/tap.sh"
 
 echo "== dependencies"
 if ! tools/deps.sh debug; then
@@ -114,14 +99,6 @@ if ! grep -q '^1\.\.' "$LOGDIR/vm.ktap"; then
 	tail -20 "$LOGDIR/vm.err"
 	result fail "vm $KVER (no results)"
 fi
-while IFS= read -r line; do
-	if [[ $line =~ ^not\ ok\ [0-9]+\ (.*)$ ]]; then
-		result fail "$KVER: ${BASH_REMATCH[1]}"
-	elif [[ $line =~ ^ok\ [0-9]+\ (.*)\ \#\ SKIP ]]; then
-		result skip "$KVER: ${BASH_REMATCH[1]}"
-	elif [[ $line =~ ^ok\ [0-9]+\ (.*)$ ]]; then
-		result ok "$KVER: ${BASH_REMATCH[1]}"
-	fi
-done <"$LOGDIR/vm.ktap"
+count_ktap "$KVER: " "$LOGDIR/vm.ktap"
 echo "# VM suite on $KVER: $suite s (full report: $LOGDIR/vm.ktap, console: $LOGDIR/vm/console.log)"
 finish
