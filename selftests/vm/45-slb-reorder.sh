@@ -61,6 +61,9 @@ stream_start() {
 stream_wait() {
 	wait $SEND_PID
 	wait $RECV_PID
+	stream_result
+}
+stream_result() {
 	REORDERED=$(awk -v m="$A" 'tolower($2) == m { print $5 }' /tmp/reorder.out)
 	FRAMES=$(awk -v m="$A" 'tolower($2) == m { print $4 }' /tmp/reorder.out)
 	log "server got $FRAMES frames of A, $REORDERED out of order"
@@ -101,23 +104,31 @@ check_eq "migrate, gap 50 ms: no frame reordered" "$REORDERED" 0
 migrate $A eth0
 for m in "${ballast[@]}"; do migrate "$m" eth0; done
 sleep 2.5	# the ballast streams never pause: their moves take the max wait
-stream_start 26
-in_ns gen slbgen send gen0 -s "${ballast[0]}" -c 0 -t 26 -r 200 -l 1500 -d $SRV_MAC >/dev/null &
-SLB_PIDS+=($!)
-in_ns gen slbgen send gen0 -s "${ballast[1]}" -c 0 -t 26 -r 200 -l 1500 -d $SRV_MAC >/dev/null &
-SLB_PIDS+=($!)
+# the streams last until both moves are checked (at most 27 s, times
+# SLB_SLOW on a slow kernel, whose noisier loads the rebalancer trusts later)
+secs=$((27 * SLB_SLOW))
+stream_start $secs
+ballast_pids=()
+for m in "${ballast[@]}"; do
+	in_ns gen slbgen send gen0 -s "$m" -c 0 -t $secs -r 200 -l 1500 -d $SRV_MAC >/dev/null &
+	ballast_pids+=($!)
+	SLB_PIDS+=($!)
+done
 sleep 4	# loads measured
 m0=$(slb_moves_of $A)
 echo 1000 >$SYS/slb_rebalance_interval
-check "rebalance moved A to eth1" wait_for -t 8 slb_settled $A eth1
+check "rebalance moved A to eth1" wait_for -t $((8 * SLB_SLOW)) slb_settled $A eth1
 echo 0 >$SYS/slb_rebalance_interval
 for m in "${ballast[@]}"; do migrate "$m" eth1; done
 sleep 5
 echo 1000 >$SYS/slb_rebalance_interval
-check "rebalance moved A back to eth0" wait_for -t 10 slb_settled $A eth0
+check "rebalance moved A back to eth0" wait_for -t $((10 * SLB_SLOW)) slb_settled $A eth0
 echo 0 >$SYS/slb_rebalance_interval
-stream_wait
-wait
+sleep 1	# frames sent before the move back reach the server
+for p in "$SEND_PID" "${ballast_pids[@]}"; do stop_bg "$p"; done
+sleep 0.5
+stop_bg "$RECV_PID"
+stream_result
 check "rebalance: A's bucket moved both ways" test $(($(slb_moves_of $A) - m0)) -ge 2
 check_eq "rebalance, gap 50 ms: no frame reordered" "$REORDERED" 0
 

@@ -14,7 +14,8 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../slb.sh"
 
 A=02:55:00:00:00:01
-MAX_LOSS=60	# 30 ms at 2000 frames/s; a 100 ms poll costs up to 200
+# 30 ms at 2000 frames/s (a 100 ms poll costs up to 200), times SLB_SLOW
+MAX_LOSS=$((60 * SLB_SLOW))
 
 setup() {	# setup MODE [bond options]
 	local mode=$1
