@@ -105,5 +105,6 @@ if ! grep -q '^1\.\.' "$LOGDIR/vm.ktap"; then
 	result fail "vm $KVER (no results)"
 fi
 count_ktap "$KVER: " "$LOGDIR/vm.ktap"
+vm_digest "$KVER" "$LOGDIR/vm.ktap"
 echo "# VM suite on $KVER: $suite s (full report: $LOGDIR/vm.ktap, console: $LOGDIR/vm/console.log)"
 finish

@@ -109,6 +109,7 @@ for s in $SERIES; do
 		result fail "vm $kver (no results)"
 	fi
 	count_ktap "$kver: " "$LOGDIR/vm-$kver.ktap"
+	vm_digest "$kver" "$LOGDIR/vm-$kver.ktap"
 	# the kernel's own bonding selftests: what passes with Debian's
 	# bonding.ko must pass with ours (two more VM boots: ~4 min on 6.1,
 	# ~7.5 on 6.12).  6.12's bond_options.sh alone would add about

@@ -6,6 +6,7 @@
 
 passed=0 failed=0 skipped=0
 failures=()
+digest=()	# a few lines per broken VM run, repeated at the very end
 
 result() {	# ok|fail|skip name
 	case $1 in
@@ -50,8 +51,26 @@ run_tap() {
 	echo "# ${1##*/}: $((SECONDS - t0)) s"
 }
 
+# vm_digest LABEL KTAP: when a VM run crashed or its kernel complained,
+# keep the kernel's complaint (first report line, RIP, call trace) and
+# the console's last lines for the end of the output, where a CI log cut
+# in the middle still shows them
+vm_digest() {
+	local line
+	grep -q -E '^not ok [0-9]+ (vm_completed|kernel_log_clean)$' "$2" || return 0
+	digest+=("== $1: the VM's kernel log")
+	while IFS= read -r line; do digest+=("$line"); done < <(awk '
+		/^# (console.log from line|kernel log has problems:|no SLB-VM-DONE)/ { sec = $2; next }
+		/^(not )?ok / { sec = "" }
+		sec == "console.log" && nc < 14 &&
+		    /WARNING|BUG|Oops|RIP:|Call Trace|\+0x|blocked for|stall|lockup|panic|waiting for/ { print; nc++ }
+		sec == "no" { tail[nt++ % 8] = $0 }
+		END { for (i = (nt > 8 ? nt - 8 : 0); i < nt; i++) print tail[i % 8] }' "$2")
+}
+
 finish() {
 	((${#failures[@]})) && printf 'failed: %s\n' "${failures[@]}"
+	((${#digest[@]})) && printf '%s\n' "${digest[@]}"
 	echo "$passed passed, $failed failed, $skipped skipped"
 	((failed == 0))
 	exit
