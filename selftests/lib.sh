@@ -83,7 +83,8 @@ ipb() {
 	die "setup batch failed${1:+ in netns $1}"
 }
 
-# check DESC CMD...: pass if CMD succeeds, fail otherwise (output shown on failure)
+# check DESC CMD...: pass if CMD succeeds, fail otherwise (output shown on
+# failure); returns 1 on failure, for "check ... || show_why"
 check() {
 	local desc=$1 out
 	shift
@@ -92,6 +93,7 @@ check() {
 	else
 		[ -n "$out" ] && echo "$out"
 		fail "$desc"
+		return 1
 	fi
 }
 # check_fail DESC CMD...: pass if CMD fails

@@ -18,7 +18,7 @@ result() {	# ok|fail|skip name
 
 # Count a KTAP stream's results (lines "ok N name" / "not ok N name").
 count_ktap() {	# prefix file
-	local line name
+	local line
 	while IFS= read -r line; do
 		if [[ $line =~ ^not\ ok\ [0-9]+\ (.*)$ ]]; then
 			result fail "$1${BASH_REMATCH[1]}"

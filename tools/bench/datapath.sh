@@ -36,7 +36,7 @@ chmod +x "$t/vm/datapath.sh"
 "$ROOT/tools/vm/run.sh" --kver "$KVER" --extra-bin "$ROOT/build/tools/slbgen" \
 	--image-root "$("$ROOT/tools/kernel.sh" image "$KVER")" \
 	--module "$ROOT/build/$KVER/bonding.ko" --tests "$t" \
-	--out "$OUT/vm" --timeout 900 >"$OUT/run.log" 2>&1 || true
+	--out "$OUT/vm" --timeout 900 --tcg-thread multi >"$OUT/run.log" 2>&1 || true
 grep -q '^# BENCH' "$OUT/vm/ktap.log" 2>/dev/null ||
 	{ echo "bench-datapath: no figures; see $OUT/run.log and $OUT/vm/"; exit 1; }
 
