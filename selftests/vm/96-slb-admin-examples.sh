@@ -8,6 +8,7 @@
 #     NetworkManager workaround)
 #   - migrating a running active-backup or balance-tlb bond to balance-slb
 #   - checking that the loaded bonding is ours
+# and README.md's modprobe line and bring-up with its status commands.
 source "$(dirname "$0")/../lib.sh"
 
 mode_of() { cat "/sys/class/net/$1/bonding/mode"; }
@@ -78,6 +79,11 @@ SLB_LINKS+=(bond0)
 quiet_if bond0
 check_eq "bring-up: mode" "$(mode_of bond0)" "balance-slb 7"
 check_eq "bring-up: slaves" "$(cat /sys/class/net/bond0/bonding/slaves)" "eth0 eth1"
+# README's status commands
+check "bring-up: /proc/net/bonding/bond0 shows the mode" \
+	grep -q "^Bonding Mode: source load balancing (balance-slb)" /proc/net/bonding/bond0
+check "bring-up: debugfs slb_buckets readable" \
+	grep -q "^# bucket" /sys/kernel/debug/bonding/bond0/slb_buckets
 check_eq "bring-up: bond0 is a port of br0" \
 	"$(basename "$(readlink /sys/class/net/bond0/master)")" br0
 vms_reach_server "bring-up"
@@ -119,4 +125,15 @@ for from in active-backup balance-tlb; do
 	vms_reach_server "$from -> balance-slb"
 	cleanup_topo
 done
+
+# --- README: a bond0 from module parameters ----------------------------------------
+read -r -a bonds </sys/class/net/bonding_masters || true
+for b in "${bonds[@]}"; do ip link del "$b"; done
+must modprobe -r bonding
+# as in README.md
+modprobe bonding mode=balance-slb miimon=100
+# end
+check_eq "modprobe mode=balance-slb: bond0's mode" "$(mode_of bond0)" "balance-slb 7"
+check_eq "modprobe miimon=100: bond0's miimon" \
+	"$(cat /sys/class/net/bond0/bonding/miimon)" 100
 end_test
