@@ -22,6 +22,10 @@
 #   SLB_DEBUG_MEM     guest memory in MiB (default 3072: KASAN's shadow)
 #   SLB_DEBUG_SLOW    factor for the tests' time and loss bounds (default 4;
 #                     slb.slow= on the kernel command line)
+#   SLB_DEBUG_TCG_THREAD  QEMU TCG threading (default multi: KASAN needs
+#                     both host cores; single, make check's default, avoids
+#                     the rare guest death on "Oops: int3" while the kernel
+#                     patches its text, at about half the speed here)
 #   TESTS             a,b.sh: only these VM tests
 #   SLB_DEBUG_SERIES  kernel series (default 6.12)
 set -uo pipefail
@@ -90,6 +94,7 @@ tools/vm/run.sh --kver "$KVER" --image-root "$IMAGE" \
 	--module "build/$KVER/bonding.ko" --tests "$ROOT/selftests" \
 	--out "$LOGDIR/vm" "${extra[@]}" \
 	--timeout "$TIMEOUT" --mem "$MEM" --kmemleak \
+	--tcg-thread "${SLB_DEBUG_TCG_THREAD:-multi}" \
 	--append "panic_on_warn=0 slb.stress_secs=$STRESS slb.slow=$SLOW" \
 	${TESTS:+--only "$TESTS"} \
 	>"$LOGDIR/vm.ktap" 2>"$LOGDIR/vm.err"

@@ -27,7 +27,12 @@ must ip -n sw link set swlag master br0
 must ip -n sw link set swlag up
 check "eth0 flagged in /proc" wait_for -t 8 sh -c "[ \"\$(grep -A12 '^Slave Interface: eth0' /proc/net/bonding/bond0 | grep -c 'LACPDUs received): yes')\" = 1 ]"
 check "eth1 flagged in /proc" wait_for -t 8 sh -c "[ \"\$(grep -A12 '^Slave Interface: eth1' /proc/net/bonding/bond0 | grep -c 'LACPDUs received): yes')\" = 1 ]"
+rx0=$(cat /sys/class/net/bond0/statistics/rx_packets)
 sleep 4	# several more LACPDUs
+rx1=$(cat /sys/class/net/bond0/statistics/rx_packets)
+# nothing else is sent to the bond here: the LACPDUs still go up through it
+check "frames still handled: bond0 received $((rx1 - rx0)) in 4 s (>= 4)" \
+	test $((rx1 - rx0)) -ge 4
 for s in eth0 eth1; do
 	n=$(dmesg | grep -c "(slave $s): balance-slb: receiving LACPDUs")
 	check_eq "one warning for $s despite many LACPDUs" "$n" 1
@@ -37,5 +42,8 @@ check_eq "bond0 still in balance-slb" "$(cat /sys/class/net/bond0/bonding/mode)"
 # LACP off on the switch: flags clear after three fast periods
 must ip -n sw link del swlag
 check "eth0 flag clears when LACPDUs stop" wait_for -t 10 sh -c "grep -A12 '^Slave Interface: eth0' /proc/net/bonding/bond0 | grep -q 'LACPDUs received): no'"
-check "clearing is logged" sh -c "dmesg | grep -q '(slave eth0): balance-slb: no more LACPDUs'"
+check "eth1 flag clears when LACPDUs stop" wait_for -t 5 sh -c "grep -A12 '^Slave Interface: eth1' /proc/net/bonding/bond0 | grep -q 'LACPDUs received): no'"
+for s in eth0 eth1; do
+	check "clearing is logged for $s" sh -c "dmesg | grep -q '(slave $s): balance-slb: no more LACPDUs'"
+done
 end_test
