@@ -55,7 +55,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 die() { echo "run.sh: $*" >&2; exit 2; }
 
 image_root="" kver="" module="" tests="" out="" only="" append=""
-per_test=120 smp=2 mem=1024 limit="" judge_only=0 kmemleak=0
+per_test=300 smp=2 mem=1024 limit="" judge_only=0 kmemleak=0
 tcg_thread=${SLB_VM_TCG_THREAD:-single}
 extra=()
 while [ $# -gt 0 ]; do
