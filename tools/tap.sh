@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 #
 # Result counting shared by tools/check.sh and tools/check-debug.sh (sourced):
 # "ok - NAME", "ok - NAME # SKIP", "not ok - NAME" lines and a last line
