@@ -102,8 +102,34 @@ struct slb_move {
 	u16 to;
 };
 
-/* 48-bit MAC in the low bits, 12-bit VLAN ID above it: one u64 to hash. */
-u64 slb_mac_vlan_key(const u8 *mac, u16 vid);
+/*
+ * 48-bit MAC in the low bits, 12-bit VLAN ID above it: one u64 to hash.
+ * Inline: it runs for every transmitted frame.
+ */
+static inline u64 slb_mac_vlan_key(const u8 *mac, u16 vid)
+{
+	return (u64)mac[0] << 40 | (u64)mac[1] << 32 | (u64)mac[2] << 24 |
+	       (u64)mac[3] << 16 | (u64)mac[4] << 8 | mac[5] |
+	       (u64)(vid & 0xfff) << 48;
+}
+
+/*
+ * Bucket (low 8 bits) and MAC table slot (the bits above) of a key, with a
+ * per-bond random seed so that a guest cannot aim its MACs at one bucket.
+ * The MurmurHash3 64-bit finaliser: every key bit reaches every output
+ * bit, in a dozen instructions per frame (jhash took three times that).
+ */
+static inline u64 slb_key_hash(u64 key, u64 seed)
+{
+	u64 x = key ^ seed;
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
 
 /* Utilisation of a load on a link, in bytes/s per Mb/s of link speed. */
 u64 slb_util(u64 load, u32 speed_mbps);

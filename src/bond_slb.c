@@ -27,7 +27,6 @@
 #include <linux/if_vlan.h>
 #include <linux/rtnetlink.h>
 #include <linux/seq_file.h>
-#include <linux/jhash.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/debugfs.h>
@@ -99,11 +98,10 @@ struct slb_pcpu {
 struct bond_slb {
 	struct bonding *bond;
 	/*
-	 * Per-bond random seed: a guest cannot aim its MACs at one bucket or
-	 * MAC table slot.  jhash with a secret seed, like the bridge's FDB:
-	 * keyed, and a few times cheaper per frame than SipHash.
+	 * Per-bond random seed of slb_key_hash(): a guest cannot aim its MACs
+	 * at one bucket or MAC table slot.
 	 */
-	u32 seed;
+	u64 seed;
 	struct slb_bucket bucket[SLB_BUCKETS];
 	struct slb_pcpu __percpu *pcpu;
 	struct slb_mac *macs;
@@ -217,9 +215,9 @@ static u64 slb_pcpu_sum(struct bond_slb *slb, size_t off)
 #define SLB_PCPU_SUM(slb, field) \
 	slb_pcpu_sum(slb, offsetof(struct slb_pcpu, field))
 
-static u64 slb_hash(const struct bond_slb *slb, u64 key)
+static inline u64 slb_hash(const struct bond_slb *slb, u64 key)
 {
-	return jhash_2words((u32)key, (u32)(key >> 32), slb->seed);
+	return slb_key_hash(key, slb->seed);
 }
 
 static u32 slb_speed(const struct slave *slave)
@@ -228,7 +226,7 @@ static u32 slb_speed(const struct slave *slave)
 		slave->speed : 0;
 }
 
-static bool slb_usable(const struct slave *slave)
+static __always_inline bool slb_usable(const struct slave *slave)
 {
 	if (!slave || READ_ONCE(slave->slb.leaving))
 		return false;
@@ -263,33 +261,66 @@ static struct slb_mac *slb_mac_find(struct bond_slb *slb, u64 key, u64 h)
 	return NULL;
 }
 
-/* The frame's placement key: source MAC and VLAN ID (0 untagged). */
-static bool slb_frame_key(const struct sk_buff *skb, u64 *key, u16 *vid,
-			  __be16 *proto, unsigned int *l3off, bool *mcast)
+/*
+ * What transmit needs of a frame's header.  16 bytes, so that it comes
+ * back from the out-of-line copy in two registers.
+ */
+struct slb_fkey {
+	u64 key;	/* slb_mac_vlan_key(): source MAC, VLAN ID (0 untagged) */
+	__be16 proto;	/* behind the tag, if any */
+	u16 l3off;
+	bool mcast;
+	bool ok;	/* false: not even an Ethernet header */
+};
+
+/* From the Ethernet header and the 4 bytes after it (an in-band tag). */
+static __always_inline struct slb_fkey
+slb_frame_key_hdr(const struct sk_buff *skb, const struct vlan_ethhdr *veth,
+		  bool tag_fits)
 {
+	struct slb_fkey fk = {
+		.proto = veth->h_vlan_proto,
+		.l3off = ETH_HLEN,
+		.mcast = is_multicast_ether_addr(veth->h_dest),
+		.ok = true,
+	};
+	u16 vid = 0;
+
+	if (skb_vlan_tag_present(skb)) {
+		vid = skb_vlan_tag_get_id(skb);
+	} else if (unlikely(eth_type_vlan(veth->h_vlan_proto)) && tag_fits) {
+		vid = ntohs(veth->h_vlan_TCI) & VLAN_VID_MASK;
+		fk.proto = veth->h_vlan_encapsulated_proto;
+		fk.l3off = VLAN_ETH_HLEN;
+	}
+	fk.key = slb_mac_vlan_key(veth->h_source, vid);
+	return fk;
+}
+
+/* Header not linear (or a runt): copy it out.  Out of line: it is rare. */
+static noinline struct slb_fkey slb_frame_key_copy(const struct sk_buff *skb)
+{
+	struct slb_fkey none = { .ok = false };
 	struct vlan_ethhdr _veth;
 	const struct vlan_ethhdr *veth;
 
 	veth = skb_header_pointer(skb, 0, VLAN_ETH_HLEN, &_veth);
-	if (!veth) {
-		veth = skb_header_pointer(skb, 0, ETH_HLEN, &_veth);
-		if (!veth)
-			return false;
-	}
-	*proto = veth->h_vlan_proto;
-	*l3off = ETH_HLEN;
-	*vid = 0;
-	if (skb_vlan_tag_present(skb)) {
-		*vid = skb_vlan_tag_get_id(skb);
-	} else if (eth_type_vlan(veth->h_vlan_proto) &&
-		   skb->len >= VLAN_ETH_HLEN) {
-		*vid = ntohs(veth->h_vlan_TCI) & VLAN_VID_MASK;
-		*proto = veth->h_vlan_encapsulated_proto;
-		*l3off = VLAN_ETH_HLEN;
-	}
-	*key = slb_mac_vlan_key(veth->h_source, *vid);
-	*mcast = is_multicast_ether_addr(veth->h_dest);
-	return true;
+	if (veth)
+		return slb_frame_key_hdr(skb, veth, true);
+	veth = skb_header_pointer(skb, 0, ETH_HLEN, &_veth);
+	return veth ? slb_frame_key_hdr(skb, veth, false) : none;
+}
+
+/*
+ * Per frame: read the header in place when the tag's bytes are linear too
+ * (always, for frames the stack builds), without a copy on the stack.
+ */
+static __always_inline struct slb_fkey slb_frame_key(const struct sk_buff *skb)
+{
+	if (unlikely(skb_headlen(skb) < VLAN_ETH_HLEN))
+		return slb_frame_key_copy(skb);
+	return slb_frame_key_hdr(skb, (const struct vlan_ethhdr *)skb->data,
+				 true);
 }
 
 /*
@@ -297,8 +328,8 @@ static bool slb_frame_key(const struct sk_buff *skb, u64 *key, u16 *vid,
  * the receive slave, so a snooping switch sends the group's traffic to the
  * one slave that accepts multicast.
  */
-static bool slb_is_mcast_report(const struct sk_buff *skb, __be16 proto,
-				unsigned int off)
+static noinline bool slb_is_mcast_report(const struct sk_buff *skb,
+					 __be16 proto, unsigned int off)
 {
 	u8 _b[2];
 	const u8 *b;
@@ -345,8 +376,8 @@ static bool slb_is_mcast_report(const struct sk_buff *skb, __be16 proto,
 }
 
 /* The IPv4 address a MAC claims in its own ARP frame, or 0. */
-static __be32 slb_arp_sender_ip(const struct sk_buff *skb, unsigned int off,
-				const u8 *mac)
+static noinline __be32 slb_arp_sender_ip(const struct sk_buff *skb,
+					 unsigned int off, const u8 *mac)
 {
 	struct {
 		struct arphdr hdr;
@@ -364,6 +395,23 @@ static __be32 slb_arp_sender_ip(const struct sk_buff *skb, unsigned int off,
 
 /* ------------------------------------------------------------------ */
 /* transmit                                                            */
+
+/* Claim a slot for a new MAC; whoever loses the race learns later. */
+static noinline void slb_learn_new(struct slb_mac *free, u64 old, u64 key,
+				   unsigned long now, unsigned int b,
+				   const struct sk_buff *skb, __be16 proto,
+				   unsigned int l3off)
+{
+	if (cmpxchg64(&free->key, old, SLB_KEY_BUSY) != old)
+		return;
+	WRITE_ONCE(free->seen, now);
+	WRITE_ONCE(free->announced, now - msecs_to_jiffies(SLB_GARP_LOCK_MS) - 1);
+	WRITE_ONCE(free->ip, proto == htons(ETH_P_ARP) ?
+		   slb_arp_sender_ip(skb, l3off, eth_hdr(skb)->h_source) : 0);
+	WRITE_ONCE(free->bucket, b);
+	smp_wmb();	/* fields before the key that publishes them */
+	WRITE_ONCE(free->key, key);
+}
 
 /*
  * Remember a source MAC for announcements and the loop filter.  Writes
@@ -404,16 +452,7 @@ static void slb_learn(struct bond_slb *slb, const struct sk_buff *skb,
 		this_cpu_inc(slb->pcpu->mac_full);
 		return;
 	}
-	/* claim the slot; whoever loses the race learns on a later frame */
-	if (cmpxchg64(&free->key, old, SLB_KEY_BUSY) != old)
-		return;
-	WRITE_ONCE(free->seen, now);
-	WRITE_ONCE(free->announced, now - msecs_to_jiffies(SLB_GARP_LOCK_MS) - 1);
-	WRITE_ONCE(free->ip, proto == htons(ETH_P_ARP) ?
-		   slb_arp_sender_ip(skb, l3off, eth_hdr(skb)->h_source) : 0);
-	WRITE_ONCE(free->bucket, b);
-	smp_wmb();	/* fields before the key that publishes them */
-	WRITE_ONCE(free->key, key);
+	slb_learn_new(free, old, key, now, b, skb, proto, l3off);
 }
 
 /*
@@ -546,22 +585,22 @@ static struct slave *slb_flowlet(struct bonding *bond, struct bond_slb *slb,
 	return to;
 }
 
-static struct slave *slb_tx_slave(struct bonding *bond, struct bond_slb *slb,
-				  const struct sk_buff *skb, bool learn,
-				  bool *report)
+static __always_inline struct slave *slb_tx_slave(struct bonding *bond,
+						  struct bond_slb *slb,
+						  const struct sk_buff *skb,
+						  bool learn, bool *report)
 {
-	unsigned int l3off, b;
+	struct slb_fkey fk = slb_frame_key(skb);
 	struct slave *slave;
-	__be16 proto;
-	bool mcast;
-	u64 key, h;
-	u16 vid;
+	unsigned int b;
+	u64 h;
 
-	if (!slb_frame_key(skb, &key, &vid, &proto, &l3off, &mcast))
+	if (unlikely(!fk.ok))
 		return NULL;
-	h = slb_hash(slb, key);
+	h = slb_hash(slb, fk.key);
 	b = h & (SLB_BUCKETS - 1);
-	if (unlikely(mcast) && report && slb_is_mcast_report(skb, proto, l3off)) {
+	if (unlikely(fk.mcast) && report &&
+	    slb_is_mcast_report(skb, fk.proto, fk.l3off)) {
 		slave = slb_rx_slave_now(bond, slb);
 		if (slave) {
 			*report = true;
@@ -575,7 +614,7 @@ static struct slave *slb_tx_slave(struct bonding *bond, struct bond_slb *slb,
 		slave = slb_flowlet(bond, slb, b, slave);
 	if (learn && slave) {
 		this_cpu_add(slb->pcpu->bytes[b], skb->len);
-		slb_learn(slb, skb, key, h, b, proto, l3off);
+		slb_learn(slb, skb, fk.key, h, b, fk.proto, fk.l3off);
 	}
 	return slave;
 }
@@ -1397,7 +1436,7 @@ int bond_slb_open(struct bonding *bond)
 		return -ENOMEM;
 	}
 	slb->bond = bond;
-	slb->seed = get_random_u32();
+	slb->seed = get_random_u64();
 	mutex_init(&slb->lock);
 	INIT_DELAYED_WORK(&slb->work, slb_work);
 	slb->last_sample = jiffies;

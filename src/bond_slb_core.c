@@ -4,16 +4,6 @@
  */
 #include "bond_slb_core.h"
 
-u64 slb_mac_vlan_key(const u8 *mac, u16 vid)
-{
-	u64 key = 0;
-	int i;
-
-	for (i = 0; i < 6; i++)
-		key = (key << 8) | mac[i];
-	return key | ((u64)(vid & 0xfff) << 48);
-}
-
 static u32 slb_speed(u32 speed_mbps)
 {
 	return speed_mbps ? speed_mbps : SLB_DEFAULT_SPEED_MBPS;

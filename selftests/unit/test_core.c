@@ -65,6 +65,68 @@ static void test_key_packs_mac_and_vlan(void)
 	EXPECT(slb_mac_vlan_key(mac, 1) != slb_mac_vlan_key(mac, 2));
 }
 
+/* max and min bucket counts of n keys: key i = f(i) */
+static void hash_spread(u64 (*f)(unsigned int), unsigned int n, u64 seed,
+			unsigned int *min, unsigned int *max)
+{
+	unsigned int cnt[SLB_BUCKETS] = { 0 }, i;
+
+	for (i = 0; i < n; i++)
+		cnt[slb_key_hash(f(i), seed) & (SLB_BUCKETS - 1)]++;
+	*min = *max = cnt[0];
+	for (i = 1; i < SLB_BUCKETS; i++) {
+		if (cnt[i] < *min)
+			*min = cnt[i];
+		if (cnt[i] > *max)
+			*max = cnt[i];
+	}
+}
+
+static u64 key_low_bytes(unsigned int i)	/* 02:00:00:00:ii:ii */
+{
+	return 0x020000000000ULL | i;
+}
+
+static u64 key_oui_bytes(unsigned int i)	/* 02:ii:ii:00:00:01 */
+{
+	return 0x020000000001ULL | (u64)i << 24;
+}
+
+static u64 key_vlans(unsigned int i)		/* 02:00:00:00:00:01 on VLAN i */
+{
+	return 0x020000000001ULL | (u64)(i & 0xfff) << 48;
+}
+
+/*
+ * Whatever bytes differ between MACs (a VM manager's counter, an OUI, the
+ * VLAN), they spread over the buckets like random keys: 2560 keys, 10 per
+ * bucket on average, none empty or above 25 (a binomial tail far below
+ * 1e-6).  And another seed is another mapping.
+ */
+static void test_key_hash_spreads(void)
+{
+	u64 (*const kinds[])(unsigned int) = {
+		key_low_bytes, key_oui_bytes, key_vlans,
+	};
+	const u64 seed = 0x0123456789abcdefULL;
+	unsigned int k, i, min, max, same = 0, slot[4096] = { 0 };
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		hash_spread(kinds[k], 2560, seed, &min, &max);
+		EXPECT(min >= 1 && max <= 25);
+	}
+	for (i = 0; i < 256; i++)
+		same += (slb_key_hash(key_low_bytes(i), seed) & 255) ==
+			(slb_key_hash(key_low_bytes(i), ~seed) & 255);
+	EXPECT(same < 16);
+	/* the MAC table slot (bits 8..19): 4096 MACs, no slot over 8 probes */
+	for (i = 0; i < 4096; i++)
+		slot[(slb_key_hash(key_low_bytes(i), seed) >> 8) & 4095]++;
+	for (i = max = 0; i < 4096; i++)
+		max = slot[i] > max ? slot[i] : max;
+	EXPECT(max <= 8);
+}
+
 static void test_least_utilised_uses_speed(void)
 {
 	u64 load[SLB_MAX_SLAVES];
@@ -665,6 +727,7 @@ int main(void)
 {
 	printf("TAP version 13\n");
 	RUN(test_key_packs_mac_and_vlan);
+	RUN(test_key_hash_spreads);
 	RUN(test_least_utilised_uses_speed);
 	RUN(test_least_utilised_ties_by_bucket_count);
 	RUN(test_place_spreads_idle_and_avoids_busy);

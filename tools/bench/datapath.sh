@@ -31,16 +31,17 @@ cp "$ROOT/selftests/lib.sh" "$ROOT/selftests/slb.sh" "$t/"
 # the guest has no environment of ours: settings go into the copy
 sed -e "s/^SECS=.*/SECS=${BENCH_SECS:-2}/" -e "s/^ROUNDS=.*/ROUNDS=${BENCH_ROUNDS:-7}/" \
 	-e "s/^FROUNDS=.*/FROUNDS=${BENCH_FAILOVER_ROUNDS:-3}/" \
+	-e "s/^PARTS=.*/PARTS='${BENCH_PARTS:-tx failover}'/" \
 	"$ROOT/tools/bench/vm/datapath.sh" >"$t/vm/datapath.sh"
 chmod +x "$t/vm/datapath.sh"
 "$ROOT/tools/vm/run.sh" --kver "$KVER" --extra-bin "$ROOT/build/tools/slbgen" \
 	--image-root "$("$ROOT/tools/kernel.sh" image "$KVER")" \
 	--module "$ROOT/build/$KVER/bonding.ko" --tests "$t" \
-	--out "$OUT/vm" --timeout 900 --tcg-thread multi >"$OUT/run.log" 2>&1 || true
+	--out "$OUT/vm" --timeout 900 --tcg-thread "${BENCH_TCG:-multi}" >"$OUT/run.log" 2>&1 || true
 grep -q '^# BENCH' "$OUT/vm/ktap.log" 2>/dev/null ||
 	{ echo "bench-datapath: no figures; see $OUT/run.log and $OUT/vm/"; exit 1; }
 
-awk '$2 == "BENCH" && $3 == "tx" { sub("round=", "", $8); print $4 "," $5 "," $6 "," $8 "," $7 }' \
+awk '$2 == "BENCH" && $3 == "tx" && $7 ~ /^[0-9]+$/ { sub("round=", "", $8); print $4 "," $5 "," $6 "," $8 "," $7 }' \
 	"$OUT/vm/ktap.log" | sed '1i mode,slaves,cpus,round,pps' >"$OUT/tx.csv"
 awk '$2 == "BENCH" && $3 == "failover" { sub("round=", "", $7); print $4 "," $5 "," $7 "," $6 }' \
 	"$OUT/vm/ktap.log" | sed '1i mode,dir,round,lost' >"$OUT/failover.csv"

@@ -82,7 +82,7 @@ static u16 gen_bucket(struct gen *g)
 	for (i = 0; i < 6; i++)
 		mac[i] = (u8)(r >> (8 * i));
 	mac[0] = (mac[0] & 0xfc) | 0x02;	/* locally administered unicast */
-	return sim_mix64(slb_mac_vlan_key(mac, vid) ^ SIM_HASH_SEED) &
+	return slb_key_hash(slb_mac_vlan_key(mac, vid), SIM_HASH_SEED) &
 		(SLB_BUCKETS - 1);
 }
 

@@ -5,7 +5,8 @@
 #   run.sh --image-root DIR --kver REL --module PATH/bonding.ko --tests DIR
 #          --out DIR [--only a.sh,b.sh] [--timeout S] [--smp N] [--mem M]
 #          [--append "kernel args"] [--extra-ko PATH.ko]... [--limit S]
-#          [--extra-bin PROGRAM]... [--kmemleak] [--tcg-thread single|multi]
+#          [--extra-bin PROGRAM]... [--kmemleak]
+#          [--tcg-thread single|multi|icount]
 #
 #   --append   more kernel parameters (later ones win, e.g. panic_on_warn=0)
 #   --extra-ko another module for updates/ (e.g. a test helper)
@@ -27,7 +28,11 @@
 #              seen on 6.12 in CI and under the debug kernel.  single runs
 #              the vCPUs in turns and costs the suite no measurable time
 #              (it mostly sleeps); the datapath benchmark, which measures
-#              2-CPU throughput, asks for multi
+#              2-CPU throughput, asks for multi.  icount is single with
+#              -icount shift=0: the guest's clock advances 1 ns per guest
+#              instruction, so a rate the guest measures is a count of
+#              instructions, free of host timing noise (the benchmark's
+#              instruction-count run)
 #   --judge-only  build and boot nothing; judge console.log/ktap.log already
 #              in --out (re-checking old logs, testing the log check itself)
 #
@@ -81,7 +86,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [[ "$per_test" =~ ^[0-9]+$ ]] || die "--timeout wants seconds"
-[[ "$tcg_thread" =~ ^(single|multi)$ ]] || die "--tcg-thread wants single or multi"
+[[ "$tcg_thread" =~ ^(single|multi|icount)$ ]] || die "--tcg-thread wants single, multi or icount"
 if [ $judge_only -eq 0 ]; then
 	if [ -z "$image_root" ] || [ -z "$kver" ] || [ -z "$module" ] || [ -z "$tests" ] || [ -z "$out" ]; then
 		die "need --image-root, --kver, --module, --tests and --out"
@@ -137,8 +142,10 @@ if [ $judge_only -eq 0 ]; then
 	exec 9>"${TMPDIR:-/tmp}/slb-vm-qemu.lock"
 	flock 9
 
+	accel=(-accel "tcg,thread=$tcg_thread")
+	[ "$tcg_thread" != icount ] || accel=(-accel tcg,thread=single -icount shift=0,sleep=on)
 	timeout -k 10 "$limit" qemu-system-x86_64 \
-		-accel "tcg,thread=$tcg_thread" -smp "$smp" -m "$mem" \
+		"${accel[@]}" -smp "$smp" -m "$mem" \
 		-nodefaults -nographic -no-reboot \
 		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 		-serial "file:$out/console.log" -serial "file:$out/ktap.log" \
