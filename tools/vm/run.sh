@@ -143,7 +143,11 @@ if [ $judge_only -eq 0 ]; then
 	flock 9
 
 	accel=(-accel "tcg,thread=$tcg_thread")
-	[ "$tcg_thread" != icount ] || accel=(-accel tcg,thread=single -icount shift=0,sleep=on)
+	# QEMU 7.2's cmpxchg16b under -icount now and then corrupts EFLAGS
+	# (SLUB's per-CPU freelist: a #DB or double fault in
+	# kmem_cache_alloc, whatever the test); without CX16 SLUB does not use it
+	[ "$tcg_thread" != icount ] ||
+		accel=(-accel "tcg,thread=single" -icount "shift=0,sleep=on" -cpu "qemu64,-cx16")
 	timeout -k 10 "$limit" qemu-system-x86_64 \
 		"${accel[@]}" -smp "$smp" -m "$mem" \
 		-nodefaults -nographic -no-reboot \
