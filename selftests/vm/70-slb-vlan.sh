@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # balance-slb with VLANs: the bucket key includes the VLAN, and moved MACs
 # are announced tagged with their VLAN, for a VLAN-aware host bridge and
-# for a bond.<vid> sub-interface (whose IPv4 address gives a GARP).
+# for a bond.<vid> sub-interface (whose IPv4 address gives a GARP), and
+# for frames that carry their tag in-band.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../slb.sh"
 
@@ -53,4 +54,11 @@ BM=$(cat /sys/class/net/bond0/address)
 # its IPv4 address is known from its own ARP: the announcement is a GARP
 move_and_catch "$BM" 20 "the bond MAC"
 check "host still reaches the server" sh -c "ping -c 3 -i 0.2 -W 2 -q $SRV_IP4 >/dev/null"
+
+# (c) a tag in the frame itself (a packet socket on the bond; bridges and
+# VLAN devices hand the tag over out of band): the key takes its VLAN ID
+IB=02:5c:00:00:00:01
+slbgen send bond0 -s $IB -d $SRV_MAC -v 30 -c 5 >/dev/null
+check "in-band tag: debugfs lists $IB in VLAN 30" test -n "$(slb_slave_of $IB 30)"
+check "in-band tag: not keyed as untagged" test -z "$(slb_slave_of $IB 0)"
 end_test
