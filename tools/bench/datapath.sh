@@ -70,7 +70,7 @@ awk '$2 == "BENCH" && $3 == "failover" { sub("round=", "", $7); print $4 "," $5 
 awk '$2 == "BENCH" && $3 == "tx" && $7 ~ /^[0-9]+$/ { sub("round=", "", $8)
 	printf "%s,%s,%s,%s,%.0f\n", $4, $5, $6, $8, 1e9 / $7 }' \
 	"$OUT/icount/ktap.log" | sed '1i mode,slaves,cpus,round,instructions per frame' >"$OUT/insn.csv"
-awk '$2 == "BENCH" && $3 == "locks" { printf "%s,%s,%s,%.3f\n", $4, $5, $6, $7 / 1000 }' \
+awk '$2 == "BENCH" && $3 == "locks" && $7 ~ /^[0-9]+$/ { printf "%s,%s,%s,%.3f\n", $4, $5, $6, $7 / 1000 }' \
 	"$OUT/icount/ktap.log" | sed '1i mode,slaves,cpus,spin locks per frame' >"$OUT/locks.csv"
 
 # medians over rounds; ratios to balance-xor layer2 of the same slaves/cpus

@@ -21,13 +21,8 @@
 
 u64 sim_mix64(u64 x)
 {
-	/* the MurmurHash3 finaliser: every input bit reaches every output bit */
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
+	/* the module's key hash, unseeded: every input bit reaches every output */
+	return slb_key_hash(x, 0);
 }
 
 u64 sim_rng_next(struct sim_rng *r)

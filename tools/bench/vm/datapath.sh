@@ -107,7 +107,7 @@ done
 LOCKFN="_raw_spin_lock _raw_spin_lock_bh _raw_spin_lock_irq _raw_spin_lock_irqsave"
 LOCKFRAMES=20000
 locks_run() {	# locks_run MODE SLAVES: spin locks per 1000 frames
-	local mode=$1 n=$2 f ev=() c total=0
+	local mode=$1 n=$2 f ev=() c total=0 seen=0
 	bond_up "$mode" "$n"
 	pg kpktgend_0 rem_device_all
 	pg kpktgend_1 rem_device_all
@@ -124,10 +124,12 @@ locks_run() {	# locks_run MODE SLAVES: spin locks per 1000 frames
 	for c in $(perf stat -x, -a "${ev[@]}" -- sh -c 'echo start >/proc/net/pktgen/pgctrl' 2>&1 |
 		   awk -F, '$3 ~ /slbbench/ { print $1 }'); do
 		total=$((total + c))
+		seen=$((seen + 1))
 	done
 	pg kpktgend_0 rem_device_all
 	bond_down
-	echo $((total * 1000 / LOCKFRAMES))
+	# perf counted nothing (no kprobes, no perf output): no figure, not 0
+	if ((seen == 0)); then echo none; else echo $((total * 1000 / LOCKFRAMES)); fi
 }
 if [[ " $PARTS " == *" locks "* ]] && ! command -v perf >/dev/null; then
 	echo "# no perf in the guest (install linux-perf): no lock counts"
