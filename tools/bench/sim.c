@@ -549,6 +549,24 @@ static void usage(void)
 	exit(2);
 }
 
+/* a number in [lo, hi] (whole if asked), or exit naming the option */
+static double parse_num(const char *arg, double lo, double hi, bool whole,
+			const char *opt)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || v < lo || v > hi ||
+	    (whole && v != (long)v)) {
+		fprintf(stderr, "sim: %s '%s': want a%s number from %.10g to %.10g\n",
+			opt, arg, whole ? " whole" : "", lo, hi);
+		exit(2);
+	}
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	const char *only = NULL;
@@ -563,9 +581,10 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[arg], "--only") && arg + 1 < argc)
 			only = argv[++arg];
 		else if (!strcmp(argv[arg], "--noise") && arg + 1 < argc)
-			noise = atof(argv[++arg]);
+			noise = parse_num(argv[++arg], 0, 1, false, "--noise");
 		else if (!strcmp(argv[arg], "--seed") && arg + 1 < argc)
-			variant = strtoul(argv[++arg], NULL, 0);
+			variant = (unsigned int)parse_num(argv[++arg], 0, 1 << 20,
+							  true, "--seed");
 		else
 			usage();
 	}
