@@ -23,7 +23,8 @@ u32 slb_avg_span(u32 interval_ms)
 		interval_ms = SLB_AVG_DEFAULT_INTERVAL_MS;
 	if (interval_ms > SLB_AVG_MAX_SPAN_MS / SLB_AVG_SPAN_PCT * 100)
 		return SLB_AVG_MAX_SPAN_MS;
-	return interval_ms * SLB_AVG_SPAN_PCT / 100;
+	/* wide: 120 % of intervals past 35,791,394 ms overflow 32 bits */
+	return (u64)interval_ms * SLB_AVG_SPAN_PCT / 100;
 }
 
 /* elapsed/span of the way from old to sample, rounded towards sample */

@@ -705,6 +705,10 @@ static void test_avg(void)
 	EXPECT(slb_avg_span(1000) == 1200);
 	EXPECT(slb_avg_span(100) == 120);
 	EXPECT(slb_avg_span(86400000) == SLB_AVG_MAX_SPAN_MS);
+	/* 120 % of these passes 2^32 ms: computed wide, not wrapped */
+	EXPECT(slb_avg_span(50000000) == 60000000);
+	EXPECT(slb_avg_span(71999999) == 86399998);
+	EXPECT(slb_avg_span(72000001) == SLB_AVG_MAX_SPAN_MS);
 	/* deviation: none before the first sample, none for a steady rate */
 	EXPECT(slb_avg_dev(77, 0, 5000, 1000, 12000) == 77);
 	d = 50000;
