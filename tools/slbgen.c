@@ -19,12 +19,15 @@
  *     one RARP for MAC (like a hypervisor after a live migration), or a
  *     gratuitous ARP when IPV4 is given
  *
- *   slbgen recv IFACE[,IFACE...] -t SECS [-e TYPE]
+ *   slbgen recv IFACE[,IFACE...] -t SECS [-e TYPE] [-b]
  *     (SIGTERM or SIGINT stop it early; it prints its counts all the same)
  *     counts frames of TYPE (any if -e 0) per interface, source MAC and
  *     VLAN; checks the sequence numbers slbgen put in them and prints one
  *     line per stream: "IFACE MAC VID frames reordered lost duplicates"
  *     and a last line "total frames reordered".
+ *     -b  bind the sockets to TYPE instead of ETH_P_ALL: they then see
+ *         only what the stack delivers to that protocol on IFACE (after
+ *         rx handlers such as bonding's), not every frame the link got
  *
  * Payload: 4-byte magic, 4-byte source index, 8-byte sequence number of
  * that source (so a receiver can tell reordering and loss per MAC).
@@ -286,13 +289,14 @@ static int do_recv(int argc, char **argv)
 	long type = 0x88b5;
 	double secs = 1, end;
 	uint64_t total = 0, reordered = 0;
-	int nifs = 0, opt, i;
+	int nifs = 0, opt, i, bind_type = 0;
 
 	optind = 2;
-	while ((opt = getopt(argc, argv, "t:e:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:e:b")) != -1) {
 		switch (opt) {
 		case 't': secs = strtod(optarg, NULL); break;
 		case 'e': type = strtol(optarg, NULL, 0); break;
+		case 'b': bind_type = 1; break;
 		default: return 2;
 		}
 	}
@@ -303,7 +307,8 @@ static int do_recv(int argc, char **argv)
 		int ifindex;
 
 		names[nifs] = tok;
-		pfd[nifs].fd = open_sock(tok, ETH_P_ALL, &ifindex);
+		pfd[nifs].fd = open_sock(tok, bind_type && type ? type : ETH_P_ALL,
+					 &ifindex);
 		pfd[nifs].events = POLLIN;
 		nifs++;
 	}
