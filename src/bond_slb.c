@@ -4,13 +4,19 @@
  *
  * Every transmitted frame is placed by its source MAC and VLAN into one of
  * 256 buckets; a bucket belongs to one slave, so one VM always leaves
- * through one link and the switch learns it on one port.  No MAC is
- * rewritten and the switch needs no configuration.  A periodic work item
- * measures each bucket's load and moves buckets from the busiest to the
- * least utilised slave; every MAC of a moved bucket is announced on its new
- * slave so the switch follows at once.  On receive, broadcast/multicast is
- * accepted on one slave only and frames of our own VMs looped back by the
- * switch are dropped.
+ * through one link and the switch learns it on one port.  The switch needs
+ * no configuration.  No frame's MAC is rewritten but one kind: an IGMP/MLD
+ * membership report leaves through the broadcast receive slave with a
+ * slave's own MAC as source, so the switch learns no VM on that port.  A
+ * periodic work item measures each bucket's load and moves buckets from the
+ * busiest to the least utilised slave; every MAC of a moved bucket is
+ * announced on its new slave so the switch follows at once.
+ *
+ * On receive, broadcast/multicast is accepted on one slave only (link-local
+ * frames also reach each slave's own handlers), unicast on the slave its
+ * destination's bucket transmits on, so flooded frames arrive once; frames
+ * of our own VMs looped back by the switch are dropped, unless they cannot
+ * be reflections, which marks their MAC as also used behind the switch.
  *
  * Locking: the transmit and receive paths are lockless (RCU; per-CPU
  * counters).  Control paths (work item, slave and link events, options)
@@ -36,6 +42,7 @@
 #include <net/arp.h>
 #include <net/ip.h>
 #include <net/ip6_checksum.h>
+#include <net/ipv6.h>
 #include <net/bonding.h>
 #include <net/bond_options.h>
 #include <net/bond_slb.h>
@@ -58,6 +65,8 @@ MODULE_VERSION(BOND_SLB_VERSION);
 #define SLB_MAC_PROBES		8
 #define SLB_MAC_AGE_MS		300000	/* like a bridge FDB's ageing */
 #define SLB_GARP_LOCK_MS	5000	/* our own announcement, not a migration */
+#define SLB_RX_GRACE_MS		2000	/* old slave still accepts after a move */
+#define SLB_CONFLICT_MS		30000	/* a MAC also used outside: no loop filter */
 #define SLB_ANNOUNCE_BURST	1024	/* announcements per second, at most */
 #define SLB_KEY_BUSY		(~0ULL)	/* slot being filled; never a real key */
 #define SLB_LACP_SUBTYPE	1	/* slow protocols subtype of LACP */
@@ -69,8 +78,19 @@ MODULE_VERSION(BOND_SLB_VERSION);
 struct slb_mac {
 	u64 key;			/* slb_mac_vlan_key(); 0 = free */
 	unsigned long seen;		/* jiffies of the last frame sent */
-	unsigned long announced;	/* jiffies of our last announcement */
+	unsigned long announced;	/* jiffies: last announcement, ours or its own */
+	unsigned long conflict;		/* jiffies: last frame from it outside, or 0 */
 	__be32 ip;			/* from its own ARP frames, or 0 */
+	u16 bucket;
+};
+
+/* A consistent copy of one slot: the key is checked again after the rest. */
+struct slb_mac_snap {
+	u64 key;
+	unsigned long seen;
+	unsigned long announced;
+	unsigned long conflict;
+	__be32 ip;
 	u16 bucket;
 };
 
@@ -84,6 +104,14 @@ struct slb_bucket {
 	unsigned long moved;		/* jiffies of the last move */
 	u32 nmoves;
 	bool moved_ever;
+	/*
+	 * Unicast receive: the slave the bucket left, and until when it still
+	 * accepts frames for the bucket's MACs (the switch learns the new port
+	 * only from their next frame or our announcement).  Compared, never
+	 * dereferenced.
+	 */
+	struct slave *rx_prev;
+	unsigned long rx_prev_until;
 };
 
 struct slb_pcpu {
@@ -93,6 +121,9 @@ struct slb_pcpu {
 	u64 noslave;
 	u64 mac_full;
 	u64 reports;		/* IGMP/MLD reports sent via the receive slave */
+	u64 flood_dropped;	/* unicast copies of other slaves */
+	u64 conflicts;		/* our MACs seen from behind the switch */
+	u64 migrations;		/* VMs seen announced from the switch side */
 };
 
 struct bond_slb {
@@ -124,7 +155,6 @@ struct bond_slb {
 	unsigned int tokens;
 	atomic64_t moves;
 	u64 announces;
-	u64 migrations;		/* VMs seen announced from the switch side */
 	/* scratch for decisions, under lock */
 	struct slb_core core;
 	struct slb_move plan[SLB_BUCKETS];
@@ -239,6 +269,12 @@ static __always_inline bool slb_usable(const struct slave *slave)
 	return bond_slave_can_tx((struct slave *)slave);
 }
 
+static bool slb_in_conflict(unsigned long conflict, unsigned long now)
+{
+	return conflict &&
+		time_before(now, conflict + msecs_to_jiffies(SLB_CONFLICT_MS));
+}
+
 static bool slb_mac_fresh(const struct slb_mac *m, unsigned long now)
 {
 	u64 key = READ_ONCE(m->key);
@@ -259,6 +295,34 @@ static struct slb_mac *slb_mac_find(struct bond_slb *slb, u64 key, u64 h)
 			return m;
 	}
 	return NULL;
+}
+
+/*
+ * Slot m as one snapshot, or false if it is free, being filled, refilled
+ * meanwhile or stale.  slb_learn_new() publishes the fields before the key,
+ * so the key read again after them tells whether they belong to it.
+ */
+static bool slb_mac_read(const struct slb_mac *m, unsigned long now,
+			 struct slb_mac_snap *snap)
+{
+	snap->key = READ_ONCE(m->key);
+	if (!snap->key || snap->key == SLB_KEY_BUSY)
+		return false;
+	smp_rmb();	/* the key before the fields it published */
+	snap->seen = READ_ONCE(m->seen);
+	snap->announced = READ_ONCE(m->announced);
+	snap->conflict = READ_ONCE(m->conflict);
+	snap->ip = READ_ONCE(m->ip);
+	snap->bucket = READ_ONCE(m->bucket);
+	smp_rmb();	/* the fields before the key again */
+	if (READ_ONCE(m->key) != snap->key)
+		return false;
+	return time_before(now, snap->seen + msecs_to_jiffies(SLB_MAC_AGE_MS));
+}
+
+static void slb_key_to_mac(u64 key, u8 *mac)
+{
+	u64_to_ether_addr(key & GENMASK_ULL(47, 0), mac);
 }
 
 /*
@@ -326,12 +390,14 @@ static __always_inline struct slb_fkey slb_frame_key(const struct sk_buff *skb)
 /*
  * IGMP membership report or leave, MLD report or done.  They leave through
  * the receive slave, so a snooping switch sends the group's traffic to the
- * one slave that accepts multicast.
+ * one slave that accepts multicast.  Strict: only a whole IPv4 datagram
+ * with protocol 2, or an ICMPv6 message of type 131, 132 or 143 behind any
+ * IPv6 extension headers, has its source MAC rewritten (bond_slb_xmit()).
  */
 static noinline bool slb_is_mcast_report(const struct sk_buff *skb,
 					 __be16 proto, unsigned int off)
 {
-	u8 _b[2];
+	u8 _b[1];
 	const u8 *b;
 
 	if (proto == htons(ETH_P_IP)) {
@@ -339,7 +405,8 @@ static noinline bool slb_is_mcast_report(const struct sk_buff *skb,
 		const struct iphdr *iph;
 
 		iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
-		if (!iph || iph->protocol != IPPROTO_IGMP || iph->ihl < 5)
+		if (!iph || iph->version != 4 || iph->ihl < 5 ||
+		    iph->protocol != IPPROTO_IGMP || ip_is_fragment(iph))
 			return false;
 		b = skb_header_pointer(skb, off + iph->ihl * 4, 1, _b);
 		return b && (b[0] == IGMP_HOST_MEMBERSHIP_REPORT ||
@@ -350,24 +417,19 @@ static noinline bool slb_is_mcast_report(const struct sk_buff *skb,
 	if (proto == htons(ETH_P_IPV6)) {
 		struct ipv6hdr _ip6;
 		const struct ipv6hdr *ip6;
+		__be16 frag = 0;
+		int l4;
 		u8 nh;
 
 		ip6 = skb_header_pointer(skb, off, sizeof(_ip6), &_ip6);
-		if (!ip6)
+		if (!ip6 || ip6->version != 6)
 			return false;
 		nh = ip6->nexthdr;
-		off += sizeof(*ip6);
-		/* MLD messages carry a router alert in a hop-by-hop header */
-		if (nh == IPPROTO_HOPOPTS) {
-			b = skb_header_pointer(skb, off, 2, _b);
-			if (!b)
-				return false;
-			nh = b[0];
-			off += (b[1] + 1) * 8;
-		}
-		if (nh != IPPROTO_ICMPV6)
+		/* MLD carries a router alert in a hop-by-hop header */
+		l4 = ipv6_skip_exthdr(skb, off + sizeof(*ip6), &nh, &frag);
+		if (l4 < 0 || nh != IPPROTO_ICMPV6 || frag)
 			return false;
-		b = skb_header_pointer(skb, off, 1, _b);
+		b = skb_header_pointer(skb, l4, 1, _b);
 		return b && (b[0] == ICMPV6_MGM_REPORT ||
 			     b[0] == ICMPV6_MGM_REDUCTION ||
 			     b[0] == ICMPV6_MLD2_REPORT);
@@ -375,22 +437,40 @@ static noinline bool slb_is_mcast_report(const struct sk_buff *skb,
 	return false;
 }
 
-/* The IPv4 address a MAC claims in its own ARP frame, or 0. */
-static noinline __be32 slb_arp_sender_ip(const struct sk_buff *skb,
-					 unsigned int off, const u8 *mac)
-{
-	struct {
-		struct arphdr hdr;
-		u8 sha[ETH_ALEN];
-		__be32 sip;
-	} __packed _arp, *arp;
+struct slb_arp {
+	struct arphdr hdr;
+	u8 sha[ETH_ALEN];
+	__be32 sip;
+	u8 tha[ETH_ALEN];
+	__be32 tip;
+} __packed;
 
+/*
+ * An ARP or RARP frame at 'off' in which 'key's MAC speaks for itself: its
+ * IPv4 address (0 if none), and whether it announces itself, that is a
+ * gratuitous ARP or a RARP.  QEMU sends RARPs after a live migration,
+ * keepalived, arp_notify and arping -U gratuitous ARPs.
+ */
+static noinline __be32 slb_arp_of(const struct sk_buff *skb, __be16 proto,
+				  unsigned int off, u64 key, bool *announce)
+{
+	struct slb_arp _arp;
+	const struct slb_arp *arp;
+	u8 mac[ETH_ALEN];
+
+	*announce = false;
+	if (proto != htons(ETH_P_ARP) && proto != htons(ETH_P_RARP))
+		return 0;
 	arp = skb_header_pointer(skb, off, sizeof(_arp), &_arp);
 	if (!arp || arp->hdr.ar_hrd != htons(ARPHRD_ETHER) ||
 	    arp->hdr.ar_pro != htons(ETH_P_IP) || arp->hdr.ar_hln != ETH_ALEN ||
-	    arp->hdr.ar_pln != 4 || !ether_addr_equal(arp->sha, mac))
+	    arp->hdr.ar_pln != 4)
 		return 0;
-	return arp->sip;
+	slb_key_to_mac(key, mac);
+	if (!ether_addr_equal(arp->sha, mac))
+		return 0;
+	*announce = proto == htons(ETH_P_RARP) || arp->sip == arp->tip;
+	return proto == htons(ETH_P_ARP) ? arp->sip : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -402,15 +482,38 @@ static noinline void slb_learn_new(struct slb_mac *free, u64 old, u64 key,
 				   const struct sk_buff *skb, __be16 proto,
 				   unsigned int l3off)
 {
+	bool announce;
+	__be32 ip;
+
 	if (cmpxchg64(&free->key, old, SLB_KEY_BUSY) != old)
 		return;
+	ip = slb_arp_of(skb, proto, l3off, key, &announce);
 	WRITE_ONCE(free->seen, now);
-	WRITE_ONCE(free->announced, now - msecs_to_jiffies(SLB_GARP_LOCK_MS) - 1);
-	WRITE_ONCE(free->ip, proto == htons(ETH_P_ARP) ?
-		   slb_arp_sender_ip(skb, l3off, eth_hdr(skb)->h_source) : 0);
+	/* a VM's first frame may be its announcement: the switch floods it back */
+	WRITE_ONCE(free->announced, announce ? now :
+		   now - msecs_to_jiffies(SLB_GARP_LOCK_MS) - 1);
+	WRITE_ONCE(free->conflict, 0);
+	WRITE_ONCE(free->ip, ip);
 	WRITE_ONCE(free->bucket, b);
 	smp_wmb();	/* fields before the key that publishes them */
 	WRITE_ONCE(free->key, key);
+}
+
+/*
+ * A known MAC's own ARP/RARP: keep its address, and stamp its announcements
+ * so that the switch flooding them back is not taken for a migration away.
+ */
+static noinline void slb_learn_arp(struct slb_mac *m, const struct sk_buff *skb,
+				   __be16 proto, unsigned int l3off, u64 key,
+				   unsigned long now)
+{
+	bool announce;
+	__be32 ip = slb_arp_of(skb, proto, l3off, key, &announce);
+
+	if (ip && ip != READ_ONCE(m->ip))
+		WRITE_ONCE(m->ip, ip);
+	if (announce)
+		WRITE_ONCE(m->announced, now);
 }
 
 /*
@@ -435,12 +538,9 @@ static void slb_learn(struct bond_slb *slb, const struct sk_buff *skb,
 		if (k == key) {
 			if (time_after(now, READ_ONCE(m->seen) + HZ))
 				WRITE_ONCE(m->seen, now);
-			if (unlikely(proto == htons(ETH_P_ARP))) {
-				__be32 ip = slb_arp_sender_ip(skb, l3off,
-							      eth_hdr(skb)->h_source);
-				if (ip && ip != READ_ONCE(m->ip))
-					WRITE_ONCE(m->ip, ip);
-			}
+			if (unlikely(proto == htons(ETH_P_ARP) ||
+				     proto == htons(ETH_P_RARP)))
+				slb_learn_arp(m, skb, proto, l3off, key, now);
 			return;
 		}
 		if (!free && k != SLB_KEY_BUSY && (!k || !slb_mac_fresh(m, now))) {
@@ -456,14 +556,38 @@ static void slb_learn(struct bond_slb *slb, const struct sk_buff *skb,
 }
 
 /*
+ * Bucket b is about to leave 'from'.  Frames for its MACs still arrive
+ * there until the switch sees them on the new port: keep accepting them on
+ * 'from' for SLB_RX_GRACE_MS.  A bucket that had no slave needs no grace:
+ * the switch knew none of its MACs on our ports, so it floods their frames
+ * to the new slave too.
+ */
+static void slb_rx_handover(struct bond_slb *slb, unsigned int b,
+			    struct slave *from)
+{
+	struct slb_bucket *bk = &slb->bucket[b];
+
+	WRITE_ONCE(bk->rx_prev, from);
+	WRITE_ONCE(bk->rx_prev_until,
+		   jiffies + msecs_to_jiffies(SLB_RX_GRACE_MS));
+	smp_wmb();	/* before the new slave is published */
+}
+
+/* Does bucket bk's previous slave still accept its MACs' unicast? */
+static bool slb_rx_grace(const struct slb_bucket *bk, unsigned long now)
+{
+	return READ_ONCE(bk->rx_prev) &&
+		time_before(now, READ_ONCE(bk->rx_prev_until));
+}
+
+/*
  * A bucket without a usable slave takes the least utilised one.  Rare (new
  * bucket, or its slave just failed), so it may walk the slaves; cmpxchg
  * makes concurrent CPUs agree.  Same rule as slb_least_utilised().
  */
-static struct slave *slb_assign(struct bonding *bond, struct bond_slb *slb,
-				unsigned int b, struct slave *old)
+static struct slave *slb_pick_slave(struct bonding *bond)
 {
-	struct slave *best = NULL, *slave, *cur;
+	struct slave *best = NULL, *slave;
 	struct bond_up_slave *usable;
 	u64 best_util = 0;
 	unsigned int i, n;
@@ -486,8 +610,17 @@ static struct slave *slb_assign(struct bonding *bond, struct bond_slb *slb,
 			best_util = u;
 		}
 	}
+	return best;
+}
+
+static struct slave *slb_assign(struct bonding *bond, struct bond_slb *slb,
+				unsigned int b, struct slave *old)
+{
+	struct slave *best = slb_pick_slave(bond), *cur;
+
 	if (!best)
 		return NULL;
+	slb_rx_handover(slb, b, old);
 	cur = unrcu_pointer(cmpxchg(&slb->bucket[b].slave, RCU_INITIALIZER(old),
 				    RCU_INITIALIZER(best)));
 	if (cur != old)
@@ -553,6 +686,7 @@ static bool slb_switch(struct bond_slb *slb, unsigned int b,
 {
 	struct slave *cur;
 
+	slb_rx_handover(slb, b, from);
 	cur = unrcu_pointer(cmpxchg(&slb->bucket[b].slave, RCU_INITIALIZER(from),
 				    RCU_INITIALIZER(to)));
 	if (cur != from)
@@ -609,7 +743,9 @@ static __always_inline struct slave *slb_tx_slave(struct bonding *bond,
 	}
 	slave = rcu_dereference(slb->bucket[b].slave);
 	if (unlikely(!slb_usable(slave)))
-		slave = slb_assign(bond, slb, b, slave);
+		/* only a real transmit claims the bucket */
+		slave = learn ? slb_assign(bond, slb, b, slave) :
+			slb_pick_slave(bond);
 	else if (unlikely(rcu_access_pointer(slb->bucket[b].next)) && learn)
 		slave = slb_flowlet(bond, slb, b, slave);
 	if (learn && slave) {
@@ -619,13 +755,17 @@ static __always_inline struct slave *slb_tx_slave(struct bonding *bond,
 	return slave;
 }
 
-/* ndo_get_xmit_slave: which slave would carry this skb (no accounting). */
+/*
+ * ndo_get_xmit_slave: which slave would carry this skb now.  Changes
+ * nothing: no accounting, no learning, no bucket claimed, no move.
+ */
 struct slave *bond_slb_xmit_slave_get(struct bonding *bond,
 				      struct sk_buff *skb)
 {
 	struct bond_slb *slb = rcu_dereference(bond->slb);
+	bool report = false;
 
-	return slb ? slb_tx_slave(bond, slb, skb, false, NULL) : NULL;
+	return slb ? slb_tx_slave(bond, slb, skb, false, &report) : NULL;
 }
 
 netdev_tx_t bond_slb_xmit(struct sk_buff *skb, struct net_device *bond_dev)
@@ -703,7 +843,7 @@ static void slb_announce_pending(struct bond_slb *slb)
 {
 	unsigned long todo[BITS_TO_LONGS(SLB_BUCKETS)];
 	unsigned long now = jiffies;
-	unsigned int i;
+	unsigned int i, b;
 
 	/* token bucket: SLB_ANNOUNCE_BURST per second */
 	if (time_after(now, slb->tokens_at + HZ)) {
@@ -717,12 +857,15 @@ static void slb_announce_pending(struct bond_slb *slb)
 	rcu_read_lock();
 	for (i = 0; i < SLB_MAC_SLOTS && slb->tokens; i++) {
 		struct slb_mac *m = &slb->macs[i];
-		unsigned int b = READ_ONCE(m->bucket);
+		struct slb_mac_snap snap;
 		struct slave *slave;
 
-		if (!slb_mac_fresh(m, now) || !test_bit(b, todo))
+		if (!slb_mac_read(m, now, &snap) || !test_bit(snap.bucket, todo))
 			continue;
-		slave = rcu_dereference(slb->bucket[b].slave);
+		/* also used behind the switch: do not pull it over to us */
+		if (slb_in_conflict(snap.conflict, now))
+			continue;
+		slave = rcu_dereference(slb->bucket[snap.bucket].slave);
 		if (!slb_usable(slave))
 			continue;
 		/*
@@ -732,12 +875,17 @@ static void slb_announce_pending(struct bond_slb *slb)
 		 */
 		WRITE_ONCE(m->announced, now);
 		smp_wmb();	/* the stamp before the frame */
-		if (slb_announce_mac(slave, READ_ONCE(m->key), READ_ONCE(m->ip))) {
+		if (slb_announce_mac(slave, snap.key, snap.ip)) {
 			slb->announces++;
 			slb->tokens--;
 		}
 	}
 	rcu_read_unlock();
+	/* the switch moves the MACs now: the old slave's grace starts again */
+	for_each_set_bit(b, todo, SLB_BUCKETS)
+		if (READ_ONCE(slb->bucket[b].rx_prev))
+			WRITE_ONCE(slb->bucket[b].rx_prev_until,
+				   now + msecs_to_jiffies(SLB_RX_GRACE_MS));
 	if (i < SLB_MAC_SLOTS) {
 		/* out of tokens: the rest next time (some twice, harmless) */
 		for (i = 0; i < ARRAY_SIZE(todo); i++)
@@ -820,6 +968,7 @@ static void slb_move_now(struct bond_slb *slb, unsigned int b,
 	slb_cancel_move(slb, b);
 	if (from == to)
 		return;
+	slb_rx_handover(slb, b, from);
 	rcu_assign_pointer(slb->bucket[b].slave, to);
 	atomic64_inc(&to->slb.moves_in);
 	if (from)
@@ -1147,10 +1296,12 @@ static void slb_send_queries(struct bond_slb *slb)
 	u64_to_ether_addr(slb->report_mac, src);
 	bitmap_zero(slb->vids, VLAN_N_VID);
 	__set_bit(0, slb->vids);
-	for (i = 0; i < SLB_MAC_SLOTS; i++)
-		if (slb_mac_fresh(&slb->macs[i], now))
-			__set_bit((READ_ONCE(slb->macs[i].key) >> 48) & VLAN_VID_MASK,
-				  slb->vids);
+	for (i = 0; i < SLB_MAC_SLOTS; i++) {
+		struct slb_mac_snap snap;
+
+		if (slb_mac_read(&slb->macs[i], now, &snap))
+			__set_bit((snap.key >> 48) & VLAN_VID_MASK, slb->vids);
+	}
 	for_each_set_bit(vid, slb->vids, VLAN_N_VID) {
 		if (n++ == SLB_QUERY_VLANS)
 			break;
@@ -1160,13 +1311,18 @@ static void slb_send_queries(struct bond_slb *slb)
 	slb->queries++;
 }
 
-/* Broadcast/multicast receive slave: primary if usable, else keep, else first. */
+/*
+ * Broadcast/multicast receive slave: primary if usable, else keep, else
+ * first.  Under RTNL (the primary option and bond->igmp_retrans are RTNL's)
+ * and slb->lock.
+ */
 static void slb_update_rx_slave(struct bonding *bond, struct bond_slb *slb)
 {
 	struct slave *cur, *pick = NULL, *slave;
 	struct list_head *iter;
 	unsigned int i;
 
+	ASSERT_RTNL();
 	cur = rcu_dereference_protected(slb->rx_slave, lockdep_is_held(&slb->lock));
 	for (i = 0; i < slb->nslaves; i++) {
 		slave = slb->slaves[i];
@@ -1212,9 +1368,9 @@ static void slb_lacp_expire(struct bond_slb *slb)
 	for (i = 0; i < slb->nslaves; i++) {
 		struct slave *s = slb->slaves[i];
 
-		if (READ_ONCE(s->slb.lacp_warned) &&
+		if (test_bit(SLB_SLAVE_LACP, &s->slb.flags) &&
 		    time_after(jiffies, READ_ONCE(s->slb.lacp_until))) {
-			WRITE_ONCE(s->slb.lacp_warned, false);
+			clear_bit(SLB_SLAVE_LACP, &s->slb.flags);
 			slave_info(slb->bond->dev, s->dev,
 				   "balance-slb: no more LACPDUs\n");
 		}
@@ -1256,6 +1412,9 @@ static void slb_sample(struct bond_slb *slb, unsigned long now)
 		slb->core.bucket[i].dev = slb_avg_dev(slb->core.bucket[i].dev,
 						      bk->load, rate, elapsed, span);
 		bk->load = slb_avg(bk->load, rate, elapsed, span);
+		/* expired for good, not again once jiffies wrap */
+		if (bk->rx_prev && !slb_rx_grace(bk, now))
+			WRITE_ONCE(bk->rx_prev, NULL);
 		s = rcu_dereference_protected(bk->slave, lockdep_is_held(&slb->lock));
 		for (j = 0; s && j < slb->nslaves; j++) {
 			if (slb->slaves[j] == s) {
@@ -1278,13 +1437,16 @@ static void slb_work(struct work_struct *work)
 	struct bonding *bond = slb->bond;
 	u32 iv = READ_ONCE(bond->slb_params.rebalance_interval);
 	unsigned long now = jiffies, delay;
+	/* link events choose the receive slave at once; this is a fallback */
+	bool rtnl = rtnl_trylock();
 	bool failback;
 
 	mutex_lock(&slb->lock);
 	if (time_after_eq(now, slb->last_sample + slb_period(bond)))
 		slb_sample(slb, now);
 	slb_progress_moves(slb);
-	slb_update_rx_slave(bond, slb);
+	if (rtnl)
+		slb_update_rx_slave(bond, slb);
 	if (slb->queries_left) {
 		slb->queries_left--;
 		slb_send_queries(slb);
@@ -1305,34 +1467,14 @@ static void slb_work(struct work_struct *work)
 		delay = min_t(unsigned long, delay,
 			      msecs_to_jiffies(bond->slb_params.move_gap / 2) ?: 1);
 	mutex_unlock(&slb->lock);
+	if (rtnl)
+		rtnl_unlock();
 
 	queue_delayed_work(bond->wq, &slb->work, delay);
 }
 
 /* ------------------------------------------------------------------ */
 /* receive                                                             */
-
-static bool slb_is_announcement(const struct sk_buff *skb, __be16 proto,
-				const u8 *src)
-{
-	struct {
-		struct arphdr hdr;
-		u8 sha[ETH_ALEN];
-		__be32 sip;
-		u8 tha[ETH_ALEN];
-		__be32 tip;
-	} __packed _arp, *arp;
-
-	if (proto != htons(ETH_P_ARP) && proto != htons(ETH_P_RARP))
-		return false;
-	arp = skb_header_pointer(skb, 0, sizeof(_arp), &_arp);
-	if (!arp || arp->hdr.ar_hln != ETH_ALEN || arp->hdr.ar_pln != 4 ||
-	    !ether_addr_equal(arp->sha, src))
-		return false;
-	if (proto == htons(ETH_P_RARP))
-		return true;
-	return arp->sip == arp->tip;	/* gratuitous */
-}
 
 /*
  * A slave that receives LACPDUs is cabled to a switch port in a LAG/LACP
@@ -1353,9 +1495,93 @@ static void slb_lacp_seen(struct bonding *bond, struct slave *slave,
 		return;
 	period = pdu[SLB_LACP_STATE_OFF] & SLB_LACP_SHORT_TIMEOUT ? 1 : 30;
 	WRITE_ONCE(slave->slb.lacp_until, jiffies + 3 * period * HZ + HZ);
-	if (!xchg(&slave->slb.lacp_warned, true))
+	if (!test_and_set_bit(SLB_SLAVE_LACP, &slave->slb.flags))
 		slave_warn(bond->dev, slave->dev,
 			   "balance-slb: receiving LACPDUs, so its switch port is in a LAG/LACP group (port-channel); balance-slb needs plain, independent switch ports: remove the port from the group on the switch\n");
+}
+
+/*
+ * Unicast is accepted on one slave only, or a frame the switch floods (for
+ * a MAC it has not learned, or has aged out, or with learning off) would
+ * reach a VM once per slave.  That slave is the one the destination's
+ * bucket transmits on: where the switch learns the MAC, and which a flooded
+ * copy reaches too, so no only copy is lost.  Nobody transmits in the
+ * bucket yet: the receive slave takes it, as for broadcasts.  After a move
+ * the old slave keeps accepting for SLB_RX_GRACE_MS after the move and
+ * after the announcement, while the switch may still send there.
+ */
+static bool slb_rx_unicast_here(struct bonding *bond, struct bond_slb *slb,
+				struct slave *slave, const u8 *dest, u16 vid,
+				unsigned long now)
+{
+	u64 h = slb_hash(slb, slb_mac_vlan_key(dest, vid));
+	const struct slb_bucket *bk = &slb->bucket[h & (SLB_BUCKETS - 1)];
+	struct slave *cur = rcu_dereference(bk->slave);
+
+	if (likely(cur == slave))
+		return true;
+	smp_rmb();	/* the slave before its predecessor (slb_rx_handover) */
+	if (READ_ONCE(bk->rx_prev) == slave && slb_rx_grace(bk, now))
+		return true;
+	if (slave != slb_rx_slave_now(bond, slb))
+		return false;
+	/* the source of our reports and queries is learned there */
+	return !slb_usable(cur) ||
+		slb_mac_vlan_key(dest, 0) == READ_ONCE(slb->report_mac);
+}
+
+/*
+ * A frame from a MAC we transmit that cannot be a reflection of our own:
+ * it arrived on the very slave that MAC leaves from (a switch never sends a
+ * frame back out of its ingress port), or it is unicast to one of our MACs
+ * (the host bridge delivers those itself), or that MAC has sent nothing
+ * here for over a second and was not announced (a switch keeps no frame
+ * that long).  Another host uses the MAC: a guest spoofing it, or a VM
+ * gone elsewhere without announcing itself.
+ */
+static bool slb_rx_foreign(struct bond_slb *slb, struct slave *slave,
+			   const struct ethhdr *eth, u16 vid,
+			   const struct slb_mac_snap *snap, unsigned long now)
+{
+	const struct slb_bucket *bk = &slb->bucket[snap->bucket];
+	struct slb_mac_snap dst;
+	struct slb_mac *d;
+	u64 key;
+
+	if (rcu_access_pointer(bk->slave) == slave && !slb_rx_grace(bk, now))
+		return true;
+	if (time_after(now, snap->seen + 2 * HZ) &&
+	    time_after(now, snap->announced +
+		       msecs_to_jiffies(SLB_GARP_LOCK_MS)))
+		return true;
+	if (is_multicast_ether_addr(eth->h_dest))
+		return false;
+	key = slb_mac_vlan_key(eth->h_dest, vid);
+	d = slb_mac_find(slb, key, slb_hash(slb, key));
+	return d && slb_mac_read(d, now, &dst) && dst.key == key;
+}
+
+/*
+ * Frames from MAC m pass while it is in conflict.  The mark is refreshed at
+ * most once a second, so an outside host's stream does not write the slot
+ * per frame; a new conflict is counted and logged once.
+ */
+static void slb_mark_conflict(struct bonding *bond, struct bond_slb *slb,
+			      struct slb_mac *m, const struct slb_mac_snap *snap,
+			      unsigned long now)
+{
+	u8 mac[ETH_ALEN];
+
+	if (snap->conflict && time_before(now, snap->conflict + HZ))
+		return;
+	WRITE_ONCE(m->conflict, now ?: 1);
+	if (slb_in_conflict(snap->conflict, now))
+		return;
+	this_cpu_inc(slb->pcpu->conflicts);
+	slb_key_to_mac(snap->key, mac);
+	net_warn_ratelimited("%s: balance-slb: %pM (VLAN %llu) is sent from here and from behind the switch: a guest uses another host's MAC, or a VM left without announcing itself; its frames are no longer filtered as looped back for %u s\n",
+			     bond->dev->name, mac, snap->key >> 48,
+			     SLB_CONFLICT_MS / 1000);
 }
 
 /* bond->recv_probe: runs for every frame a slave receives, under RCU. */
@@ -1365,8 +1591,11 @@ static int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
 	struct bond_slb *slb = rcu_dereference(bond->slb);
 	const struct ethhdr *eth = eth_hdr(skb);
 	unsigned long now = jiffies;
+	struct slb_mac_snap snap;
+	bool announce;
 	struct slb_mac *m;
 	u64 key;
+	u16 vid;
 
 	if (unlikely(!slb))
 		return RX_HANDLER_ANOTHER;
@@ -1374,29 +1603,57 @@ static int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
 	if (unlikely(skb->protocol == htons(ETH_P_SLOW)))
 		slb_lacp_seen(bond, slave, skb);
 
-	if (is_multicast_ether_addr(eth->h_dest) &&
-	    slb_rx_slave_now(bond, slb) != slave) {
-		this_cpu_inc(slb->pcpu->mcast_dropped);
+	vid = skb_vlan_tag_present(skb) ? skb_vlan_tag_get_id(skb) : 0;
+	if (is_multicast_ether_addr(eth->h_dest)) {
+		if (slb_rx_slave_now(bond, slb) != slave) {
+			/* LLDP, 802.1X...: bond_slb_deliver_exact() */
+			if (unlikely(is_link_local_ether_addr(eth->h_dest)))
+				return RX_HANDLER_ANOTHER;
+			this_cpu_inc(slb->pcpu->mcast_dropped);
+			return RX_HANDLER_CONSUMED;
+		}
+	} else if (!slb_rx_unicast_here(bond, slb, slave, eth->h_dest, vid,
+					now)) {
+		this_cpu_inc(slb->pcpu->flood_dropped);
 		return RX_HANDLER_CONSUMED;
 	}
 
-	key = slb_mac_vlan_key(eth->h_source,
-			       skb_vlan_tag_present(skb) ? skb_vlan_tag_get_id(skb) : 0);
+	key = slb_mac_vlan_key(eth->h_source, vid);
 	m = slb_mac_find(slb, key, slb_hash(slb, key));
-	if (!m || !slb_mac_fresh(m, now))
+	if (!m || !slb_mac_read(m, now, &snap) || snap.key != key)
 		return RX_HANDLER_ANOTHER;
 
-	if (slb_is_announcement(skb, skb->protocol, eth->h_source) &&
-	    time_after(now, READ_ONCE(m->announced) +
-		       msecs_to_jiffies(SLB_GARP_LOCK_MS))) {
+	slb_arp_of(skb, skb->protocol, 0, key, &announce);
+	if (announce && time_after(now, snap.announced +
+				   msecs_to_jiffies(SLB_GARP_LOCK_MS))) {
 		/* the VM now lives behind the switch (live migration) */
 		if (cmpxchg64(&m->key, key, 0) == key)
-			slb->migrations++;
+			this_cpu_inc(slb->pcpu->migrations);
+		return RX_HANDLER_ANOTHER;
+	}
+	if (slb_in_conflict(snap.conflict, now) ||
+	    slb_rx_foreign(slb, slave, eth, vid, &snap, now)) {
+		slb_mark_conflict(bond, slb, m, &snap, now);
 		return RX_HANDLER_ANOTHER;
 	}
 	/* one of our own frames, flooded back to us by the switch */
 	this_cpu_inc(slb->pcpu->looped);
 	return RX_HANDLER_CONSUMED;
+}
+
+/*
+ * bond_should_deliver_exact_match() for balance-slb: a link-local frame
+ * (LLDP, 802.1X, LACP) on a slave other than the receive slave goes to the
+ * protocol handlers of that slave only, as on an active-backup bond's
+ * inactive slave.  The receive slave's copy goes to the bond.
+ */
+bool bond_slb_deliver_exact(struct sk_buff *skb, struct bonding *bond,
+			    struct slave *slave)
+{
+	struct bond_slb *slb = rcu_dereference(bond->slb);
+
+	return slb && is_link_local_ether_addr(eth_hdr(skb)->h_dest) &&
+		slb_rx_slave_now(bond, slb) != slave;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1417,7 +1674,7 @@ static void slb_free(struct bond_slb *slb)
 {
 	free_percpu(slb->pcpu);
 	kvfree(slb->macs);
-	kfree(slb);
+	kvfree(slb);
 }
 
 int bond_slb_open(struct bonding *bond)
@@ -1426,7 +1683,8 @@ int bond_slb_open(struct bonding *bond)
 	struct bond_slb *slb;
 	struct slave *slave;
 
-	slb = kzalloc(sizeof(*slb), GFP_KERNEL);
+	/* about 30 KB: not worth an order-3 page block */
+	slb = kvzalloc(sizeof(*slb), GFP_KERNEL);
 	if (!slb)
 		return -ENOMEM;
 	slb->pcpu = alloc_percpu(struct slb_pcpu);
@@ -1487,22 +1745,37 @@ void bond_slb_close(struct bonding *bond)
 	slb_free(slb);
 }
 
+/* bond_enslave(): a slave beyond SLB_MAX_SLAVES is refused, not ignored. */
+int bond_slb_can_enslave(struct bonding *bond, struct net_device *slave_dev,
+			 struct netlink_ext_ack *extack)
+{
+	struct list_head *iter;
+	struct slave *slave;
+	unsigned int n = 0;
+
+	bond_for_each_slave(bond, slave, iter)
+		n++;
+	if (n < SLB_MAX_SLAVES)
+		return 0;
+	NL_SET_ERR_MSG(extack, "balance-slb supports at most 64 slaves");
+	slave_err(bond->dev, slave_dev, "balance-slb supports at most %d slaves\n",
+		  SLB_MAX_SLAVES);
+	return -EBUSY;
+}
+
 void bond_slb_slave_added(struct bonding *bond, struct slave *slave)
 {
 	struct bond_slb *slb = rtnl_dereference(bond->slb);
 
-	memset(&slave->slb, 0, sizeof(slave->slb));
+	/* slave->slb is zero: bond_alloc_slave() zeroes the whole slave */
 	if (!slb)
 		return;
 	mutex_lock(&slb->lock);
-	if (slb->nslaves < SLB_MAX_SLAVES) {
+	/* bond_slb_can_enslave() keeps the count in range */
+	if (!WARN_ON_ONCE(slb->nslaves >= SLB_MAX_SLAVES)) {
 		slb->slaves[slb->nslaves++] = slave;
 		/* new capacity: take load soon, whatever the interval */
 		slb->failback_until = jiffies + msecs_to_jiffies(SLB_FAILBACK_MS);
-	} else {
-		slave_warn(bond->dev, slave->dev,
-			   "balance-slb uses at most %d slaves; this one carries no traffic\n",
-			   SLB_MAX_SLAVES);
 	}
 	slb_update_rx_slave(bond, slb);
 	mutex_unlock(&slb->lock);
@@ -1790,7 +2063,12 @@ void bond_slb_info_show(struct seq_file *seq, struct bonding *bond)
 		   SLB_PCPU_SUM(slb, noslave));
 	seq_printf(seq, "MACs not learned (table full): %llu\n",
 		   SLB_PCPU_SUM(slb, mac_full));
-	seq_printf(seq, "VM migrations seen: %llu\n", READ_ONCE(slb->migrations));
+	seq_printf(seq, "VM migrations seen: %llu\n",
+		   SLB_PCPU_SUM(slb, migrations));
+	seq_printf(seq, "Unicast copies dropped on other slaves: %llu\n",
+		   SLB_PCPU_SUM(slb, flood_dropped));
+	seq_printf(seq, "MAC conflicts (our MACs used behind the switch): %llu\n",
+		   SLB_PCPU_SUM(slb, conflicts));
 	seq_printf(seq, "Multicast reports sent via receive slave: %llu\n",
 		   SLB_PCPU_SUM(slb, reports));
 	seq_printf(seq, "General queries sent to VMs: %llu\n", READ_ONCE(slb->queries));
@@ -1810,7 +2088,7 @@ void bond_slb_slave_info_show(struct seq_file *seq,
 	seq_printf(seq, "SLB moves out: %lld\n",
 		   (s64)atomic64_read(&slave->slb.moves_out));
 	seq_printf(seq, "SLB switch port in a LAG (LACPDUs received): %s\n",
-		   READ_ONCE(slave->slb.lacp_warned) ?
+		   test_bit(SLB_SLAVE_LACP, &slave->slb.flags) ?
 		   "yes - remove it from the LAG/LACP group" : "no");
 }
 

@@ -33,6 +33,9 @@ struct bond_slb_params {
 	u32 move_cooldown;		/* ms a moved bucket stays put */
 };
 
+/* slb_slave_info.flags */
+#define SLB_SLAVE_LACP		0	/* receives LACPDUs: its port is in a LAG */
+
 /* Appended to struct slave. */
 struct slb_slave_info {
 	atomic64_t moves_in;
@@ -41,7 +44,7 @@ struct slb_slave_info {
 	u64 util;		/* load per link speed, for placement */
 	atomic_t nbuckets;
 	bool leaving;		/* being released: take no new buckets */
-	bool lacp_warned;	/* receives LACPDUs: its port is in a LAG */
+	unsigned long flags;	/* SLB_SLAVE_* bits */
 	unsigned long lacp_until; /* jiffies: LACPDUs expected until then */
 };
 
@@ -51,10 +54,14 @@ struct bond_slb;
 void bond_slb_setup(struct bonding *bond);
 int bond_slb_open(struct bonding *bond);
 void bond_slb_close(struct bonding *bond);
+int bond_slb_can_enslave(struct bonding *bond, struct net_device *slave_dev,
+			 struct netlink_ext_ack *extack);
 void bond_slb_slave_added(struct bonding *bond, struct slave *slave);
 void bond_slb_slave_removing(struct bonding *bond, struct slave *slave);
 void bond_slb_link_change(struct bonding *bond, struct slave *slave, char link);
 void bond_slb_carrier_event(struct bonding *bond, struct slave *slave);
+bool bond_slb_deliver_exact(struct sk_buff *skb, struct bonding *bond,
+			    struct slave *slave);
 netdev_tx_t bond_slb_xmit(struct sk_buff *skb, struct net_device *bond_dev);
 struct slave *bond_slb_xmit_slave_get(struct bonding *bond,
 				      struct sk_buff *skb);
