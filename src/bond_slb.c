@@ -34,6 +34,8 @@
 #include <linux/rtnetlink.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/hash.h>
+#include <linux/log2.h>
 #include <linux/vmalloc.h>
 #include <linux/debugfs.h>
 #include <linux/igmp.h>
@@ -61,8 +63,14 @@ MODULE_VERSION(BOND_SLB_VERSION);
 #define SLB_MAX_GAP_MS		1000
 #define SLB_MOVE_MAX_WAIT_MS	2000	/* a bucket that never idles moves anyway */
 #define SLB_FAILBACK_MS		10000	/* rebalance window after a slave joins */
-#define SLB_MAC_SLOTS		4096	/* known MACs per bond, bounded */
+#define SLB_MAC_SLOTS		4096	/* default known MACs per bond */
+#define SLB_MAC_SLOTS_MIN	256
+#define SLB_MAC_SLOTS_MAX	65536	/* 2.6 MB per bond */
 #define SLB_MAC_PROBES		8
+#define SLB_SRC_SLOTS		1024	/* sources tracked (skb_iif), bounded */
+#define SLB_SRC_PROBES		8
+#define SLB_SRC_SHARE		8	/* one source: at most 1/8 of the table */
+#define SLB_SRC_MIN_SHARE	32
 #define SLB_MAC_AGE_MS		300000	/* like a bridge FDB's ageing */
 #define SLB_GARP_LOCK_MS	5000	/* our own announcement, not a migration */
 #define SLB_RX_GRACE_MS		2000	/* old slave still accepts after a move */
@@ -82,6 +90,7 @@ struct slb_mac {
 	unsigned long conflict;		/* jiffies: last frame from it outside, or 0 */
 	__be32 ip;			/* from its own ARP frames, or 0 */
 	u16 bucket;
+	u16 src;			/* slb->src[] it was learned from */
 };
 
 /* A consistent copy of one slot: the key is checked again after the rest. */
@@ -92,6 +101,19 @@ struct slb_mac_snap {
 	unsigned long conflict;
 	__be32 ip;
 	u16 bucket;
+	u16 src;
+};
+
+/*
+ * Where MACs come from: the interface a frame entered the host on
+ * (skb_iif: the VM's port on the host bridge, 0 for the host's own), so
+ * that one guest cannot fill the whole MAC table.  Index SLB_SRC_SLOTS is
+ * shared by the sources that found no slot.
+ */
+struct slb_src {
+	u32 id;			/* skb_iif + 1; 0 = free */
+	atomic_t macs;		/* its fresh MACs, recounted every second */
+	unsigned long claimed;	/* jiffies */
 };
 
 struct slb_bucket {
@@ -114,16 +136,24 @@ struct slb_bucket {
 	unsigned long rx_prev_until;
 };
 
+/* Per-CPU event counters, summed for /proc/net/bonding. */
+enum {
+	SLB_CNT_LOOPED,		/* our own frames flooded back, dropped */
+	SLB_CNT_MCAST_DROPPED,	/* broadcast/multicast of other slaves */
+	SLB_CNT_NOSLAVE,	/* transmit without a usable slave */
+	SLB_CNT_MAC_FULL,	/* not learned: no slot free */
+	SLB_CNT_MAC_LIMITED,	/* not learned: their source holds its share */
+	SLB_CNT_REPORTS,	/* IGMP/MLD reports sent via the receive slave */
+	SLB_CNT_FLOOD_DROPPED,	/* unicast copies of other slaves */
+	SLB_CNT_CONFLICTS,	/* our MACs seen from behind the switch */
+	SLB_CNT_MIGRATIONS,	/* VMs seen announced from the switch side */
+	SLB_CNT_MAX
+};
+
 struct slb_pcpu {
-	u64 bytes[SLB_BUCKETS];
-	u64 looped;
-	u64 mcast_dropped;
-	u64 noslave;
-	u64 mac_full;
-	u64 reports;		/* IGMP/MLD reports sent via the receive slave */
-	u64 flood_dropped;	/* unicast copies of other slaves */
-	u64 conflicts;		/* our MACs seen from behind the switch */
-	u64 migrations;		/* VMs seen announced from the switch side */
+	u64_stats_t bytes[SLB_BUCKETS];
+	u64_stats_t cnt[SLB_CNT_MAX];
+	struct u64_stats_sync syncp;
 };
 
 struct bond_slb {
@@ -136,6 +166,10 @@ struct bond_slb {
 	struct slb_bucket bucket[SLB_BUCKETS];
 	struct slb_pcpu __percpu *pcpu;
 	struct slb_mac *macs;
+	unsigned int nmacs;		/* slots, a power of two */
+	unsigned int src_limit;		/* fresh MACs one source may hold */
+	struct slb_src src[SLB_SRC_SLOTS + 1];
+	u32 src_count[SLB_SRC_SLOTS + 1];	/* recount scratch, under lock */
 	struct slave __rcu *rx_slave;
 	struct delayed_work work;
 	struct mutex lock;		/* control path, see top of file */
@@ -171,13 +205,40 @@ struct bond_slb {
 /* module parameter                                                    */
 
 /*
- * Defaults for new bonds.  The bond's sysfs options validate through
- * bonding's option table; these check the same ranges themselves.
+ * The numeric options: one range check for the module parameters (defaults
+ * for new bonds) and the bond's options (sysfs, netlink).
  */
+struct slb_u32_opt {
+	const char *name;
+	u32 min;		/* smallest value but 0 */
+	u32 max;
+	bool zero;		/* 0 allowed: off, never or at once */
+	bool pow2;
+};
+
+static const struct slb_u32_opt slb_opt_interval = {
+	"slb_rebalance_interval", SLB_MIN_INTERVAL_MS, SLB_MAX_INTERVAL_MS, true
+};
+static const struct slb_u32_opt slb_opt_gap = {
+	"slb_move_gap", 1, SLB_MAX_GAP_MS, true
+};
+static const struct slb_u32_opt slb_opt_cooldown = {
+	"slb_move_cooldown", 1, SLB_MAX_INTERVAL_MS, true
+};
+static const struct slb_u32_opt slb_opt_mac_table = {
+	"slb_mac_table_size", SLB_MAC_SLOTS_MIN, SLB_MAC_SLOTS_MAX, false, true
+};
+
+static bool slb_u32_ok(const struct slb_u32_opt *o, u64 v)
+{
+	if (!v)
+		return o->zero;
+	return v >= o->min && v <= o->max && (!o->pow2 || is_power_of_2(v));
+}
+
 struct slb_uint_param {
 	unsigned int val;
-	unsigned int min_nonzero;	/* 0 is always allowed */
-	unsigned int max;
+	const struct slb_u32_opt *opt;
 };
 
 static int slb_param_set(const char *val, const struct kernel_param *kp)
@@ -186,10 +247,10 @@ static int slb_param_set(const char *val, const struct kernel_param *kp)
 	unsigned int v;
 	int err;
 
-	err = kstrtouint(val, 0, &v);
+	err = kstrtouint(val, 10, &v);
 	if (err)
 		return err;
-	if (v && (v < p->min_nonzero || v > p->max))
+	if (!slb_u32_ok(p->opt, v))
 		return -ERANGE;
 	p->val = v;
 	return 0;
@@ -208,7 +269,7 @@ static const struct kernel_param_ops slb_param_ops = {
 };
 
 static struct slb_uint_param slb_rebalance_interval = {
-	SLB_DEFAULT_INTERVAL_MS, SLB_MIN_INTERVAL_MS, SLB_MAX_INTERVAL_MS
+	SLB_DEFAULT_INTERVAL_MS, &slb_opt_interval
 };
 module_param_cb(slb_rebalance_interval, &slb_param_ops,
 		&slb_rebalance_interval, 0444);
@@ -216,34 +277,91 @@ MODULE_PARM_DESC(slb_rebalance_interval,
 		 "balance-slb: ms between rebalancing runs, 0 = never, 100..86400000 (default 10000)");
 
 static struct slb_uint_param slb_move_gap = {
-	SLB_DEFAULT_GAP_MS, 1, SLB_MAX_GAP_MS
+	SLB_DEFAULT_GAP_MS, &slb_opt_gap
 };
 module_param_cb(slb_move_gap, &slb_param_ops, &slb_move_gap, 0444);
 MODULE_PARM_DESC(slb_move_gap,
 		 "balance-slb: ms a bucket's traffic must pause before it moves, 0 = move at once, 0..1000 (default 50)");
 
 static struct slb_uint_param slb_move_cooldown = {
-	SLB_DEFAULT_COOLDOWN_MS, 1, SLB_MAX_INTERVAL_MS
+	SLB_DEFAULT_COOLDOWN_MS, &slb_opt_cooldown
 };
 module_param_cb(slb_move_cooldown, &slb_param_ops, &slb_move_cooldown, 0444);
 MODULE_PARM_DESC(slb_move_cooldown,
 		 "balance-slb: ms a moved bucket stays on its slave before rebalancing may move it again, 0..86400000 (default 30000)");
 
+static struct slb_uint_param slb_mac_table_size = {
+	SLB_MAC_SLOTS, &slb_opt_mac_table
+};
+module_param_cb(slb_mac_table_size, &slb_param_ops, &slb_mac_table_size, 0444);
+MODULE_PARM_DESC(slb_mac_table_size,
+		 "balance-slb: MACs a bond remembers, a power of two, 256..65536 (default 4096)");
+
 /* ------------------------------------------------------------------ */
 /* helpers                                                             */
 
-static u64 slb_pcpu_sum(struct bond_slb *slb, size_t off)
+/* Transmit and receive: BH is off, so this CPU's counters are ours. */
+static __always_inline void slb_count_add(struct bond_slb *slb, unsigned int i,
+					  u64 v)
 {
-	u64 sum = 0;
-	int cpu;
+	struct slb_pcpu *p = this_cpu_ptr(slb->pcpu);
 
-	for_each_possible_cpu(cpu)
-		sum += *(u64 *)((char *)per_cpu_ptr(slb->pcpu, cpu) + off);
-	return sum;
+	u64_stats_update_begin(&p->syncp);
+	u64_stats_add(&p->cnt[i], v);
+	u64_stats_update_end(&p->syncp);
 }
 
-#define SLB_PCPU_SUM(slb, field) \
-	slb_pcpu_sum(slb, offsetof(struct slb_pcpu, field))
+#define slb_count(slb, i)	slb_count_add(slb, i, 1)
+
+static __always_inline void slb_bytes_add(struct bond_slb *slb, unsigned int b,
+					  u64 v)
+{
+	struct slb_pcpu *p = this_cpu_ptr(slb->pcpu);
+
+	u64_stats_update_begin(&p->syncp);
+	u64_stats_add(&p->bytes[b], v);
+	u64_stats_update_end(&p->syncp);
+}
+
+/* Every counter summed over the CPUs, untorn on 32-bit hosts too. */
+static void slb_counts(struct bond_slb *slb, u64 *sum)
+{
+	unsigned int i, start;
+	int cpu;
+
+	memset(sum, 0, SLB_CNT_MAX * sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct slb_pcpu *p = per_cpu_ptr(slb->pcpu, cpu);
+		u64 v[SLB_CNT_MAX];
+
+		do {
+			start = u64_stats_fetch_begin(&p->syncp);
+			for (i = 0; i < SLB_CNT_MAX; i++)
+				v[i] = u64_stats_read(&p->cnt[i]);
+		} while (u64_stats_fetch_retry(&p->syncp, start));
+		for (i = 0; i < SLB_CNT_MAX; i++)
+			sum[i] += v[i];
+	}
+}
+
+/* Bytes sent in bucket b so far, over all CPUs. */
+static u64 slb_bucket_bytes(struct bond_slb *slb, unsigned int b)
+{
+	unsigned int start;
+	u64 total = 0, v;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct slb_pcpu *p = per_cpu_ptr(slb->pcpu, cpu);
+
+		do {
+			start = u64_stats_fetch_begin(&p->syncp);
+			v = u64_stats_read(&p->bytes[b]);
+		} while (u64_stats_fetch_retry(&p->syncp, start));
+		total += v;
+	}
+	return total;
+}
 
 static inline u64 slb_hash(const struct bond_slb *slb, u64 key)
 {
@@ -286,10 +404,10 @@ static bool slb_mac_fresh(const struct slb_mac *m, unsigned long now)
 
 static struct slb_mac *slb_mac_find(struct bond_slb *slb, u64 key, u64 h)
 {
-	unsigned int i, start = (h >> 8) & (SLB_MAC_SLOTS - 1);
+	unsigned int i, mask = slb->nmacs - 1, start = (h >> 8) & mask;
 
 	for (i = 0; i < SLB_MAC_PROBES; i++) {
-		struct slb_mac *m = &slb->macs[(start + i) & (SLB_MAC_SLOTS - 1)];
+		struct slb_mac *m = &slb->macs[(start + i) & mask];
 
 		if (READ_ONCE(m->key) == key)
 			return m;
@@ -314,6 +432,7 @@ static bool slb_mac_read(const struct slb_mac *m, unsigned long now,
 	snap->conflict = READ_ONCE(m->conflict);
 	snap->ip = READ_ONCE(m->ip);
 	snap->bucket = READ_ONCE(m->bucket);
+	snap->src = READ_ONCE(m->src);
 	smp_rmb();	/* the fields before the key again */
 	if (READ_ONCE(m->key) != snap->key)
 		return false;
@@ -477,16 +596,52 @@ static noinline __be32 slb_arp_of(const struct sk_buff *skb, __be16 proto,
 /* transmit                                                            */
 
 /* Claim a slot for a new MAC; whoever loses the race learns later. */
-static noinline void slb_learn_new(struct slb_mac *free, u64 old, u64 key,
-				   unsigned long now, unsigned int b,
-				   const struct sk_buff *skb, __be16 proto,
-				   unsigned int l3off)
+/* The source slot of skb's ingress interface, claimed if new. */
+static struct slb_src *slb_src_get(struct bond_slb *slb,
+				   const struct sk_buff *skb, unsigned int *idx)
 {
+	u32 id = skb->skb_iif + 1;
+	unsigned int i, start = hash_32(id ^ (u32)slb->seed, 32) &
+		(SLB_SRC_SLOTS - 1);
+
+	for (i = 0; i < SLB_SRC_PROBES; i++) {
+		unsigned int j = (start + i) & (SLB_SRC_SLOTS - 1);
+		struct slb_src *src = &slb->src[j];
+		u32 cur = READ_ONCE(src->id);
+
+		if (!cur && !cmpxchg(&src->id, 0, id)) {
+			WRITE_ONCE(src->claimed, jiffies);
+			cur = id;
+		}
+		if (cur == id) {
+			*idx = j;
+			return src;
+		}
+	}
+	*idx = SLB_SRC_SLOTS;
+	return &slb->src[SLB_SRC_SLOTS];
+}
+
+static noinline void slb_learn_new(struct bond_slb *slb, struct slb_mac *free,
+				   u64 old, u64 key, unsigned long now,
+				   unsigned int b, const struct sk_buff *skb,
+				   __be16 proto, unsigned int l3off)
+{
+	struct slb_src *src;
+	unsigned int idx;
 	bool announce;
 	__be32 ip;
 
+	/* one guest flooding MACs must leave room for the others */
+	src = slb_src_get(slb, skb, &idx);
+	if (atomic_read(&src->macs) >= slb->src_limit) {
+		slb_count(slb, SLB_CNT_MAC_LIMITED);
+		return;
+	}
 	if (cmpxchg64(&free->key, old, SLB_KEY_BUSY) != old)
 		return;
+	atomic_inc(&src->macs);
+	WRITE_ONCE(free->src, idx);
 	ip = slb_arp_of(skb, proto, l3off, key, &announce);
 	WRITE_ONCE(free->seen, now);
 	/* a VM's first frame may be its announcement: the switch floods it back */
@@ -526,13 +681,13 @@ static void slb_learn(struct bond_slb *slb, const struct sk_buff *skb,
 		      u64 key, u64 h, unsigned int b, __be16 proto,
 		      unsigned int l3off)
 {
-	unsigned int i, start = (h >> 8) & (SLB_MAC_SLOTS - 1);
+	unsigned int i, mask = slb->nmacs - 1, start = (h >> 8) & mask;
 	unsigned long now = jiffies;
 	struct slb_mac *free = NULL;
 	u64 old = 0;
 
 	for (i = 0; i < SLB_MAC_PROBES; i++) {
-		struct slb_mac *m = &slb->macs[(start + i) & (SLB_MAC_SLOTS - 1)];
+		struct slb_mac *m = &slb->macs[(start + i) & mask];
 		u64 k = READ_ONCE(m->key);
 
 		if (k == key) {
@@ -549,10 +704,10 @@ static void slb_learn(struct bond_slb *slb, const struct sk_buff *skb,
 		}
 	}
 	if (!free) {
-		this_cpu_inc(slb->pcpu->mac_full);
+		slb_count(slb, SLB_CNT_MAC_FULL);
 		return;
 	}
-	slb_learn_new(free, old, key, now, b, skb, proto, l3off);
+	slb_learn_new(slb, free, old, key, now, b, skb, proto, l3off);
 }
 
 /*
@@ -749,7 +904,7 @@ static __always_inline struct slave *slb_tx_slave(struct bonding *bond,
 	else if (unlikely(rcu_access_pointer(slb->bucket[b].next)) && learn)
 		slave = slb_flowlet(bond, slb, b, slave);
 	if (learn && slave) {
-		this_cpu_add(slb->pcpu->bytes[b], skb->len);
+		slb_bytes_add(slb, b, skb->len);
 		slb_learn(slb, skb, fk.key, h, b, fk.proto, fk.l3off);
 	}
 	return slave;
@@ -778,7 +933,7 @@ netdev_tx_t bond_slb_xmit(struct sk_buff *skb, struct net_device *bond_dev)
 	if (likely(slb)) {
 		slave = slb_tx_slave(bond, slb, skb, true, &report);
 		if (unlikely(!slave))
-			this_cpu_inc(slb->pcpu->noslave);
+			slb_count(slb, SLB_CNT_NOSLAVE);
 	}
 	if (unlikely(report)) {
 		/*
@@ -789,7 +944,7 @@ netdev_tx_t bond_slb_xmit(struct sk_buff *skb, struct net_device *bond_dev)
 		if (!skb_ensure_writable(skb, ETH_HLEN))
 			u64_to_ether_addr(READ_ONCE(slb->report_mac),
 					  ((struct ethhdr *)skb->data)->h_source);
-		this_cpu_inc(slb->pcpu->reports);
+		slb_count(slb, SLB_CNT_REPORTS);
 	}
 	if (likely(slave))
 		return bond_dev_queue_xmit(bond, skb, slave->dev);
@@ -855,7 +1010,7 @@ static void slb_announce_pending(struct bond_slb *slb)
 	if (bitmap_empty(todo, SLB_BUCKETS))
 		return;
 	rcu_read_lock();
-	for (i = 0; i < SLB_MAC_SLOTS && slb->tokens; i++) {
+	for (i = 0; i < slb->nmacs && slb->tokens; i++) {
 		struct slb_mac *m = &slb->macs[i];
 		struct slb_mac_snap snap;
 		struct slave *slave;
@@ -886,7 +1041,7 @@ static void slb_announce_pending(struct bond_slb *slb)
 		if (READ_ONCE(slb->bucket[b].rx_prev))
 			WRITE_ONCE(slb->bucket[b].rx_prev_until,
 				   now + msecs_to_jiffies(SLB_RX_GRACE_MS));
-	if (i < SLB_MAC_SLOTS) {
+	if (i < slb->nmacs) {
 		/* out of tokens: the rest next time (some twice, harmless) */
 		for (i = 0; i < ARRAY_SIZE(todo); i++)
 			if (todo[i])
@@ -1296,7 +1451,7 @@ static void slb_send_queries(struct bond_slb *slb)
 	u64_to_ether_addr(slb->report_mac, src);
 	bitmap_zero(slb->vids, VLAN_N_VID);
 	__set_bit(0, slb->vids);
-	for (i = 0; i < SLB_MAC_SLOTS; i++) {
+	for (i = 0; i < slb->nmacs; i++) {
 		struct slb_mac_snap snap;
 
 		if (slb_mac_read(&slb->macs[i], now, &snap))
@@ -1384,6 +1539,34 @@ static unsigned long slb_period(const struct bonding *bond)
 	return msecs_to_jiffies(iv && iv < SLB_SAMPLE_MS ? iv : SLB_SAMPLE_MS);
 }
 
+/*
+ * Count each source's fresh MACs again: entries age out without telling
+ * anyone.  A source without MACs gives its slot back, unless it has just
+ * claimed it.  Under slb->lock, once a second.
+ */
+static void slb_src_recount(struct bond_slb *slb, unsigned long now)
+{
+	u32 *n = slb->src_count;
+	unsigned int i;
+
+	memset(n, 0, sizeof(slb->src_count));
+	for (i = 0; i < slb->nmacs; i++) {
+		struct slb_mac_snap snap;
+
+		if (slb_mac_read(&slb->macs[i], now, &snap) &&
+		    snap.src <= SLB_SRC_SLOTS)
+			n[snap.src]++;
+	}
+	for (i = 0; i <= SLB_SRC_SLOTS; i++) {
+		struct slb_src *src = &slb->src[i];
+
+		atomic_set(&src->macs, n[i]);
+		if (!n[i] && i < SLB_SRC_SLOTS && READ_ONCE(src->id) &&
+		    time_after(now, READ_ONCE(src->claimed) + 2 * HZ))
+			WRITE_ONCE(src->id, 0);
+	}
+}
+
 static void slb_sample(struct bond_slb *slb, unsigned long now)
 {
 	u32 span = slb_avg_span(READ_ONCE(slb->bond->slb_params.rebalance_interval));
@@ -1401,11 +1584,8 @@ static void slb_sample(struct bond_slb *slb, unsigned long now)
 	for (i = 0; i < SLB_BUCKETS; i++) {
 		struct slb_bucket *bk = &slb->bucket[i];
 		struct slave *s;
-		u64 total = 0, rate;
-		int cpu;
+		u64 total = slb_bucket_bytes(slb, i), rate;
 
-		for_each_possible_cpu(cpu)
-			total += per_cpu_ptr(slb->pcpu, cpu)->bytes[i];
 		rate = div_u64((total - bk->bytes_seen) * 1000, elapsed);
 		bk->bytes_seen = total;
 		/* decisions: a slow average and its noise (kept in slb->core) */
@@ -1442,8 +1622,10 @@ static void slb_work(struct work_struct *work)
 	bool failback;
 
 	mutex_lock(&slb->lock);
-	if (time_after_eq(now, slb->last_sample + slb_period(bond)))
+	if (time_after_eq(now, slb->last_sample + slb_period(bond))) {
 		slb_sample(slb, now);
+		slb_src_recount(slb, now);
+	}
 	slb_progress_moves(slb);
 	if (rtnl)
 		slb_update_rx_slave(bond, slb);
@@ -1577,7 +1759,7 @@ static void slb_mark_conflict(struct bonding *bond, struct bond_slb *slb,
 	WRITE_ONCE(m->conflict, now ?: 1);
 	if (slb_in_conflict(snap->conflict, now))
 		return;
-	this_cpu_inc(slb->pcpu->conflicts);
+	slb_count(slb, SLB_CNT_CONFLICTS);
 	slb_key_to_mac(snap->key, mac);
 	net_warn_ratelimited("%s: balance-slb: %pM (VLAN %llu) is sent from here and from behind the switch: a guest uses another host's MAC, or a VM left without announcing itself; its frames are no longer filtered as looped back for %u s\n",
 			     bond->dev->name, mac, snap->key >> 48,
@@ -1609,12 +1791,12 @@ static int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
 			/* LLDP, 802.1X...: bond_slb_deliver_exact() */
 			if (unlikely(is_link_local_ether_addr(eth->h_dest)))
 				return RX_HANDLER_ANOTHER;
-			this_cpu_inc(slb->pcpu->mcast_dropped);
+			slb_count(slb, SLB_CNT_MCAST_DROPPED);
 			return RX_HANDLER_CONSUMED;
 		}
 	} else if (!slb_rx_unicast_here(bond, slb, slave, eth->h_dest, vid,
 					now)) {
-		this_cpu_inc(slb->pcpu->flood_dropped);
+		slb_count(slb, SLB_CNT_FLOOD_DROPPED);
 		return RX_HANDLER_CONSUMED;
 	}
 
@@ -1628,7 +1810,7 @@ static int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
 				   msecs_to_jiffies(SLB_GARP_LOCK_MS))) {
 		/* the VM now lives behind the switch (live migration) */
 		if (cmpxchg64(&m->key, key, 0) == key)
-			this_cpu_inc(slb->pcpu->migrations);
+			slb_count(slb, SLB_CNT_MIGRATIONS);
 		return RX_HANDLER_ANOTHER;
 	}
 	if (slb_in_conflict(snap.conflict, now) ||
@@ -1637,7 +1819,7 @@ static int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
 		return RX_HANDLER_ANOTHER;
 	}
 	/* one of our own frames, flooded back to us by the switch */
-	this_cpu_inc(slb->pcpu->looped);
+	slb_count(slb, SLB_CNT_LOOPED);
 	return RX_HANDLER_CONSUMED;
 }
 
@@ -1668,6 +1850,7 @@ void bond_slb_setup(struct bonding *bond)
 	bond->slb_params.rebalance_interval = slb_rebalance_interval.val;
 	bond->slb_params.move_gap = slb_move_gap.val;
 	bond->slb_params.move_cooldown = slb_move_cooldown.val;
+	bond->slb_params.mac_table_size = slb_mac_table_size.val;
 }
 
 static void slb_free(struct bond_slb *slb)
@@ -1687,8 +1870,10 @@ int bond_slb_open(struct bonding *bond)
 	slb = kvzalloc(sizeof(*slb), GFP_KERNEL);
 	if (!slb)
 		return -ENOMEM;
-	slb->pcpu = alloc_percpu(struct slb_pcpu);
-	slb->macs = kvcalloc(SLB_MAC_SLOTS, sizeof(*slb->macs), GFP_KERNEL);
+	slb->pcpu = netdev_alloc_pcpu_stats(struct slb_pcpu);
+	slb->nmacs = bond->slb_params.mac_table_size;
+	slb->src_limit = max(slb->nmacs / SLB_SRC_SHARE, SLB_SRC_MIN_SHARE);
+	slb->macs = kvcalloc(slb->nmacs, sizeof(*slb->macs), GFP_KERNEL);
 	if (!slb->pcpu || !slb->macs) {
 		slb_free(slb);
 		return -ENOMEM;
@@ -1841,47 +2026,35 @@ void bond_slb_carrier_event(struct bonding *bond, struct slave *slave)
 /* ------------------------------------------------------------------ */
 /* options                                                             */
 
-const struct bond_opt_value bond_slb_interval_tbl[] = {
-	{ "minval",  0,			BOND_VALFLAG_MIN },
-	{ "maxval",  SLB_MAX_INTERVAL_MS, BOND_VALFLAG_MAX },
-	{ "default", SLB_DEFAULT_INTERVAL_MS, BOND_VALFLAG_DEFAULT },
-	{ NULL,      -1,		0 },
-};
-
-const struct bond_opt_value bond_slb_gap_tbl[] = {
-	{ "minval",  0,			BOND_VALFLAG_MIN },
-	{ "maxval",  SLB_MAX_GAP_MS,	BOND_VALFLAG_MAX },
-	{ "default", SLB_DEFAULT_GAP_MS, BOND_VALFLAG_DEFAULT },
-	{ NULL,      -1,		0 },
-};
-
-const struct bond_opt_value bond_slb_cooldown_tbl[] = {
-	{ "minval",  0,			BOND_VALFLAG_MIN },
-	{ "maxval",  SLB_MAX_INTERVAL_MS, BOND_VALFLAG_MAX },
-	{ "default", SLB_DEFAULT_COOLDOWN_MS, BOND_VALFLAG_DEFAULT },
-	{ NULL,      -1,		0 },
-};
-
 /*
- * bonding's parser reads "10 20" as 10 and wraps numbers past 2^64; our
- * options take exactly one decimal number in range, or nothing changes.
+ * The options take their text raw (BOND_OPTFLAG_RAWVAL): bonding's parser
+ * reads "10 20" as 10 and matches that against its table rows, so "4096
+ * 8192" would pass as 4096.  Exactly one decimal number in range, or an
+ * error naming the option and its range, and nothing changes.
  */
-static int slb_opt_strict(struct bonding *bond,
-			  const struct bond_opt_value *newval, const char *name)
+static int slb_opt_u32(struct bonding *bond, const struct bond_opt_value *newval,
+		       const struct slb_u32_opt *o, u32 *out)
 {
-	unsigned int v;
+	u64 v = newval->value;
 
-	/*
-	 * Not from text, or bonding matched the value to a row of the table
-	 * (minval, maxval, default): nothing more to check.
-	 */
-	if (!newval->string || newval->flags)
-		return 0;
-	if (kstrtouint(newval->string, 10, &v) || v != newval->value) {
-		netdev_err(bond->dev, "%s: \"%s\" is not a number in range\n",
-			   name, newval->string);
-		return -EINVAL;
+	if (newval->string) {
+		unsigned int x;
+
+		if (kstrtouint(newval->string, 10, &x)) {
+			netdev_err(bond->dev, "%s: \"%.*s\" is not a decimal number\n",
+				   o->name, (int)strcspn(newval->string, "\n"),
+				   newval->string);
+			return -EINVAL;
+		}
+		v = x;
 	}
+	if (!slb_u32_ok(o, v)) {
+		netdev_err(bond->dev, "%s: %llu is out of range: %s%s%u..%u\n",
+			   o->name, v, o->zero ? "0 or " : "",
+			   o->pow2 ? "a power of two in " : "", o->min, o->max);
+		return -ERANGE;
+	}
+	*out = v;
 	return 0;
 }
 
@@ -1889,17 +2062,13 @@ int bond_slb_opt_interval_set(struct bonding *bond,
 			      const struct bond_opt_value *newval)
 {
 	struct bond_slb *slb = rtnl_dereference(bond->slb);
-	u64 v = newval->value;
+	u32 v;
+	int err;
 
-	if (slb_opt_strict(bond, newval, "slb_rebalance_interval"))
-		return -EINVAL;
-
-	if (v && v < SLB_MIN_INTERVAL_MS) {
-		netdev_err(bond->dev, "slb_rebalance_interval: %llu ms is too short: 0 (never) or %u..%u\n",
-			   v, SLB_MIN_INTERVAL_MS, SLB_MAX_INTERVAL_MS);
-		return -EINVAL;
-	}
-	bond->slb_params.rebalance_interval = v;
+	err = slb_opt_u32(bond, newval, &slb_opt_interval, &v);
+	if (err)
+		return err;
+	WRITE_ONCE(bond->slb_params.rebalance_interval, v);
 	if (slb) {
 		/* a new interval counts from now */
 		mutex_lock(&slb->lock);
@@ -1910,15 +2079,18 @@ int bond_slb_opt_interval_set(struct bonding *bond,
 	return 0;
 }
 
-/* The range was checked against the table; takes effect at once. */
+/* Takes effect at once. */
 int bond_slb_opt_gap_set(struct bonding *bond,
 			 const struct bond_opt_value *newval)
 {
 	struct bond_slb *slb = rtnl_dereference(bond->slb);
+	u32 v;
+	int err;
 
-	if (slb_opt_strict(bond, newval, "slb_move_gap"))
-		return -EINVAL;
-	WRITE_ONCE(bond->slb_params.move_gap, newval->value);
+	err = slb_opt_u32(bond, newval, &slb_opt_gap, &v);
+	if (err)
+		return err;
+	WRITE_ONCE(bond->slb_params.move_gap, v);
 	if (slb)
 		mod_delayed_work(bond->wq, &slb->work, 0);
 	return 0;
@@ -1927,9 +2099,31 @@ int bond_slb_opt_gap_set(struct bonding *bond,
 int bond_slb_opt_cooldown_set(struct bonding *bond,
 			      const struct bond_opt_value *newval)
 {
-	if (slb_opt_strict(bond, newval, "slb_move_cooldown"))
-		return -EINVAL;
-	WRITE_ONCE(bond->slb_params.move_cooldown, newval->value);
+	u32 v;
+	int err;
+
+	err = slb_opt_u32(bond, newval, &slb_opt_cooldown, &v);
+	if (err)
+		return err;
+	WRITE_ONCE(bond->slb_params.move_cooldown, v);
+	return 0;
+}
+
+/* The table is allocated when the bond goes up: set it while it is down. */
+int bond_slb_opt_mac_table_set(struct bonding *bond,
+			       const struct bond_opt_value *newval)
+{
+	u32 v;
+	int err;
+
+	err = slb_opt_u32(bond, newval, &slb_opt_mac_table, &v);
+	if (err)
+		return err;
+	if (rtnl_dereference(bond->slb)) {
+		netdev_err(bond->dev, "slb_mac_table_size: the bond is up; set it while the bond is down\n");
+		return -EBUSY;
+	}
+	bond->slb_params.mac_table_size = v;
 	return 0;
 }
 
@@ -1959,6 +2153,13 @@ ssize_t bond_slb_cooldown_show(struct device *d, struct device_attribute *attr,
 {
 	return slb_param_show(d, buf, offsetof(struct bond_slb_params,
 					       move_cooldown));
+}
+
+ssize_t bond_slb_mac_table_show(struct device *d, struct device_attribute *attr,
+				char *buf)
+{
+	return slb_param_show(d, buf, offsetof(struct bond_slb_params,
+					       mac_table_size));
 }
 
 /* "<MAC> [<vid>] <slave>": move that MAC's bucket there and announce. */
@@ -2026,6 +2227,7 @@ void bond_slb_info_show(struct seq_file *seq, struct bonding *bond)
 	struct bond_slb *slb = rcu_dereference(bond->slb);
 	u32 iv = bond->slb_params.rebalance_interval;
 	unsigned long now = jiffies;
+	u64 cnt[SLB_CNT_MAX];
 	u8 mac[ETH_ALEN];
 	struct slave *rx;
 	unsigned int i, known = 0;
@@ -2049,28 +2251,32 @@ void bond_slb_info_show(struct seq_file *seq, struct bonding *bond)
 	rx = rcu_dereference(slb->rx_slave);
 	seq_printf(seq, "Broadcast/multicast receive slave: %s\n",
 		   rx ? rx->dev->name : "none");
-	for (i = 0; i < SLB_MAC_SLOTS; i++)
+	for (i = 0; i < slb->nmacs; i++)
 		known += slb_mac_fresh(&slb->macs[i], now);
-	seq_printf(seq, "Known MACs: %u (table size %u)\n", known, SLB_MAC_SLOTS);
+	slb_counts(slb, cnt);
+	seq_printf(seq, "Known MACs: %u (table size %u, at most %u from one port)\n",
+		   known, slb->nmacs, slb->src_limit);
 	seq_printf(seq, "Total moves: %lld\n", (s64)atomic64_read(&slb->moves));
 	seq_printf(seq, "Moves waiting for a gap: %u\n", READ_ONCE(slb->moves_waiting));
 	seq_printf(seq, "Announcements sent: %llu\n", READ_ONCE(slb->announces));
 	seq_printf(seq, "Looped-back frames dropped: %llu\n",
-		   SLB_PCPU_SUM(slb, looped));
+		   cnt[SLB_CNT_LOOPED]);
 	seq_printf(seq, "Broadcast/multicast dropped on other slaves: %llu\n",
-		   SLB_PCPU_SUM(slb, mcast_dropped));
+		   cnt[SLB_CNT_MCAST_DROPPED]);
 	seq_printf(seq, "Dropped for lack of a usable slave: %llu\n",
-		   SLB_PCPU_SUM(slb, noslave));
+		   cnt[SLB_CNT_NOSLAVE]);
 	seq_printf(seq, "MACs not learned (table full): %llu\n",
-		   SLB_PCPU_SUM(slb, mac_full));
+		   cnt[SLB_CNT_MAC_FULL]);
+	seq_printf(seq, "MACs not learned (their port holds its share): %llu\n",
+		   cnt[SLB_CNT_MAC_LIMITED]);
 	seq_printf(seq, "VM migrations seen: %llu\n",
-		   SLB_PCPU_SUM(slb, migrations));
+		   cnt[SLB_CNT_MIGRATIONS]);
 	seq_printf(seq, "Unicast copies dropped on other slaves: %llu\n",
-		   SLB_PCPU_SUM(slb, flood_dropped));
+		   cnt[SLB_CNT_FLOOD_DROPPED]);
 	seq_printf(seq, "MAC conflicts (our MACs used behind the switch): %llu\n",
-		   SLB_PCPU_SUM(slb, conflicts));
+		   cnt[SLB_CNT_CONFLICTS]);
 	seq_printf(seq, "Multicast reports sent via receive slave: %llu\n",
-		   SLB_PCPU_SUM(slb, reports));
+		   cnt[SLB_CNT_REPORTS]);
 	seq_printf(seq, "General queries sent to VMs: %llu\n", READ_ONCE(slb->queries));
 	u64_to_ether_addr(READ_ONCE(slb->report_mac), mac);
 	seq_printf(seq, "Source MAC of multicast reports: %pM\n", mac);
@@ -2120,7 +2326,7 @@ static int slb_buckets_show(struct seq_file *seq, void *v)
 		next = rcu_dereference(bk->next);
 		seq_printf(seq, " %u %s", READ_ONCE(bk->nmoves),
 			   next ? next->dev->name : "-");
-		for (i = 0; i < SLB_MAC_SLOTS; i++) {
+		for (i = 0; i < slb->nmacs; i++) {
 			struct slb_mac *m = &slb->macs[i];
 			u64 key = READ_ONCE(m->key);
 			u8 mac[ETH_ALEN];

@@ -3,6 +3,8 @@
  * balance-slb input parsing, shared by bonding.ko and the userspace fuzzer:
  * written without sscanf, whose kernel and libc versions differ.
  */
+#include <linux/kernel.h>
+
 #include "bond_slb_parse.h"
 
 static bool slb_blank(char c)
@@ -11,31 +13,10 @@ static bool slb_blank(char c)
 		c == '\v' || c == '\f';
 }
 
-static int slb_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
+/* mac_pton() reads exactly 17 characters: the token must be that long. */
 static bool slb_parse_mac(const char *t, size_t n, u8 *mac)
 {
-	size_t i;
-
-	if (n != 17)
-		return false;
-	for (i = 0; i < 6; i++) {
-		int hi = slb_hex(t[3 * i]), lo = slb_hex(t[3 * i + 1]);
-
-		if (hi < 0 || lo < 0 || (i < 5 && t[3 * i + 2] != ':'))
-			return false;
-		mac[i] = hi << 4 | lo;
-	}
-	return true;
+	return n == 17 && mac_pton(t, mac);
 }
 
 static bool slb_parse_vid(const char *t, size_t n, u16 *vid)

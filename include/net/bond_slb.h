@@ -31,6 +31,7 @@ struct bond_slb_params {
 	u32 rebalance_interval;		/* ms, 0 = never */
 	u32 move_gap;			/* ms of idle before a move, 0 = none */
 	u32 move_cooldown;		/* ms a moved bucket stays put */
+	u32 mac_table_size;		/* MACs remembered, from the next open */
 };
 
 /* slb_slave_info.flags */
@@ -70,15 +71,14 @@ void bond_slb_slave_info_show(struct seq_file *seq,
 			      const struct slave *slave);
 
 /* Options: rows of bond_options.c's table and bond_sysfs.c's attributes. */
-extern const struct bond_opt_value bond_slb_interval_tbl[];
-extern const struct bond_opt_value bond_slb_gap_tbl[];
-extern const struct bond_opt_value bond_slb_cooldown_tbl[];
 int bond_slb_opt_interval_set(struct bonding *bond,
 			      const struct bond_opt_value *newval);
 int bond_slb_opt_gap_set(struct bonding *bond,
 			 const struct bond_opt_value *newval);
 int bond_slb_opt_cooldown_set(struct bonding *bond,
 			      const struct bond_opt_value *newval);
+int bond_slb_opt_mac_table_set(struct bonding *bond,
+			       const struct bond_opt_value *newval);
 int bond_slb_opt_migrate_set(struct bonding *bond,
 			     const struct bond_opt_value *newval);
 ssize_t bond_slb_interval_show(struct device *d, struct device_attribute *attr,
@@ -87,5 +87,7 @@ ssize_t bond_slb_gap_show(struct device *d, struct device_attribute *attr,
 			  char *buf);
 ssize_t bond_slb_cooldown_show(struct device *d, struct device_attribute *attr,
 			       char *buf);
+ssize_t bond_slb_mac_table_show(struct device *d, struct device_attribute *attr,
+				char *buf);
 
 #endif /* _NET_BOND_SLB_H */
