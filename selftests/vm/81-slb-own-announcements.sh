@@ -40,7 +40,8 @@ mig0=$(proc_val "VM migrations seen")
 looped0=$(proc_val "Looped-back frames dropped")
 
 # poll the host bridge's FDB while the VMs announce themselves
-macs=$(for ((k = 0; k < N; k++)); do vm_mac $k; done | tr '\n' '|')
+macs=""
+for ((k = 0; k < N; k++)); do macs+="$(vm_mac $k)|"; done
 touch /tmp/announcing
 ( while [ -e /tmp/announcing ]; do
 	bridge fdb show br hbr0 dev bond0

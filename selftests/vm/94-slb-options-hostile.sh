@@ -14,10 +14,10 @@ topo_switch 2
 topo_bond bond0 balance-slb miimon 100
 topo_vms 1
 
-# (bonding's own parser wraps 2^64 to 0, which then matches "minval": that
-# one quirk of all bonding options is left to upstream)
+# Our options parse their text themselves: bonding's parser reads "0 5" as
+# 0 and wraps 2^64 to 0, both of which then match its "minval" row.
 bad=(-1 -0x10 abc "" " " 1.5 0x 99999999999999999999 4294967296
-     "10 20" "$(printf '1%.0s' $(seq 1 300))")
+     "10 20" "0 5" 0x10 18446744073709551616 "$(printf '1%.0s' $(seq 1 300))")
 declare -A ok_val=([slb_rebalance_interval]=2000 [slb_move_gap]=30 [slb_move_cooldown]=5000)
 for opt in slb_rebalance_interval slb_move_gap slb_move_cooldown; do
 	echo "${ok_val[$opt]}" >$SYS/$opt || fail "$opt: good value refused"
@@ -52,14 +52,15 @@ check "slb_move_cooldown: max 86400000 accepted" sh -c "echo 86400000 >$SYS/slb_
 cleanup_topo
 must modprobe -r bonding
 for p in slb_rebalance_interval=-1 slb_rebalance_interval=50 slb_move_gap=1001 \
-	 slb_move_cooldown=abc slb_move_gap=; do
+	 slb_move_cooldown=abc slb_move_gap= slb_mac_table_size=100 \
+	 slb_mac_table_size=128 slb_mac_table_size=131072 slb_mac_table_size=0; do
 	check_fail "modprobe bonding $p refused" modprobe bonding max_bonds=0 "$p"
 	[ -d /sys/module/bonding ] && modprobe -r bonding
 done
-check "modprobe with good values" modprobe bonding max_bonds=0 slb_rebalance_interval=700 slb_move_gap=20 slb_move_cooldown=9000
+check "modprobe with good values" modprobe bonding max_bonds=0 slb_rebalance_interval=700 slb_move_gap=20 slb_move_cooldown=9000 slb_mac_table_size=1024
 check_eq "module parameter default taken by a new bond" \
-	"$(ip link add bond0 type bond && echo balance-slb >$SYS/mode && cat $SYS/slb_rebalance_interval $SYS/slb_move_gap $SYS/slb_move_cooldown | tr '\n' ' ')" \
-	"700 20 9000 "
+	"$(ip link add bond0 type bond && echo balance-slb >$SYS/mode && cat $SYS/slb_rebalance_interval $SYS/slb_move_gap $SYS/slb_move_cooldown $SYS/slb_mac_table_size | tr '\n' ' ')" \
+	"700 20 9000 1024 "
 ip link del bond0
 
 # concurrent writers and readers

@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# One guest cannot take the whole MAC table.  After gen floods 100,000 MACs
+# through its one port, a VM that starts later is still learned, announced
+# when its bucket moves and loop-filtered; the flood holds at most its
+# port's share.  The table size is an option: a power of two in
+# 256..65536, set while the bond is down; bad values change nothing.
+#
+#   gen (100,000 MACs)  vm0  vm1 (starts after the flood)
+#              \         |    /
+#               hbr0 -- bond0 -- eth0/eth1 -- switch -- srv
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../slb.sh"
+
+SYS=/sys/class/net/bond0/bonding
+load_bonding
+must ip link add bond0 type bond
+SLB_LINKS+=(bond0)
+must sh -c "echo balance-slb >$SYS/mode"
+for v in 100 0 128 131072 -1 abc "4096 8192"; do
+	check_fail "slb_mac_table_size '$v' refused" sh -c "echo '$v' >$SYS/slb_mac_table_size"
+done
+check_eq "default table size" "$(cat $SYS/slb_mac_table_size)" 4096
+check "slb_mac_table_size 8192 taken while down" sh -c "echo 8192 >$SYS/slb_mac_table_size"
+ip link del bond0
+SLB_LINKS=()
+
+topo_switch 2
+topo_bond bond0 balance-slb miimon 100
+echo 0 >$SYS/slb_rebalance_interval
+check_fail "slb_mac_table_size refused while the bond is up" \
+	sh -c "echo 8192 >$SYS/slb_mac_table_size"
+check_eq "table size unchanged" "$(cat $SYS/slb_mac_table_size)" 4096
+topo_vms 1
+gen_add
+must ns_ping vm0 "$SRV_IP4" 1
+must bridge link set dev vhgen learning off
+must bridge -n sw link set dev swp0 learning off
+must bridge -n sw link set dev swp1 learning off
+
+in_ns gen slbgen send gen0 -s 02:66:00:00:00:00 -n 100000 -c 100000 -r 0 -d $SRV_MAC >/tmp/flood.out
+log "flood: $(cat /tmp/flood.out)"
+known=$(proc_val "Known MACs")
+share=$(sed -n 's/^Known MACs: .*at most \([0-9]*\) from one port.*/\1/p' /proc/net/bonding/bond0)
+limited=$(proc_val "MACs not learned (their port holds its share)")
+check "the flood holds at most its share ($known known MACs, share $share)" \
+	test "$known" -le $((share + 8))
+check "the rest of the flood counted as not learned ($limited)" test "$limited" -gt 0
+
+# a VM that starts after the flood
+VM1=$(vm_mac 1)
+vm_add 1
+must ns_ping vm1 "$SRV_IP4" 1
+s=$(slb_slave_of "$VM1")
+check "vm1 learned after the flood (on '$s')" test -n "$s"
+rx=$(sed -n 's/^Broadcast\/multicast receive slave: //p' /proc/net/bonding/bond0)
+to=eth0
+[ "$rx" = eth0 ] && to=eth1
+if [ "$s" != "$to" ]; then
+	ann=$(proc_val "Announcements sent")
+	sw_recv 3 -e 0
+	must sh -c "echo '$VM1 $to' >$SYS/slb_migrate"
+	sw_recv_wait
+	check "vm1's move announced" test "$(proc_val "Announcements sent")" -gt "$ann"
+	check_eq "the switch saw vm1 on ${to/eth/swp}" \
+		"$(port_of_mac "$VM1" "$SLB_RECV_OUT")" "${to/eth/swp}"
+fi
+check "vm1's bucket on $to, off the receive slave" wait_for -t 3 slb_settled "$VM1" "$to"
+looped=$(proc_val "Looped-back frames dropped")
+in_ns vm1 slbgen send vm1 -s "$VM1" -c 20 -r 200 >/dev/null
+check "vm1's broadcasts looped back are dropped" \
+	test "$(proc_val "Looped-back frames dropped")" -ge $((looped + 20))
+check "host bridge keeps vm1 on vh1" sh -c "bridge fdb show br hbr0 | grep -qi '^$VM1 dev vh1 '"
+check "vm0 still reaches the server" ns_ping vm0 "$SRV_IP4"
+end_test
