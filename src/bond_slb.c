@@ -82,6 +82,7 @@ MODULE_VERSION(BOND_SLB_VERSION);
 #define SLB_LACP_SHORT_TIMEOUT	0x02	/* actor state: fast (1 s) LACPDUs */
 #define SLB_QUERY_REPEAT	2	/* general queries after a receive slave change */
 #define SLB_QUERY_VLANS		64	/* VLANs queried at most */
+#define SLB_QUERIER_MS		255000	/* other querier present interval */
 
 struct slb_mac {
 	u64 key;			/* slb_mac_vlan_key(); 0 = free */
@@ -156,6 +157,25 @@ struct slb_pcpu {
 	struct u64_stats_sync syncp;
 };
 
+/*
+ * Who queries for multicast memberships on a VLAN, per family (0 IPv4,
+ * 1 IPv6): general queries seen from the switch side (source kept, so
+ * that ours look like that querier's) and going out through the bond.
+ */
+struct slb_querier {
+	unsigned long outside;	/* jiffies of the last one from the switch, 0 never */
+	unsigned long inside;	/* jiffies of the last one sent through us, 0 never */
+	u8 mac[ETH_ALEN];	/* the outside querier's */
+	__be32 ip4;
+	struct in6_addr ip6;
+};
+
+struct slb_vlan_queriers {
+	u16 vid;
+	bool used;
+	struct slb_querier q[2];
+};
+
 struct bond_slb {
 	struct bonding *bond;
 	/*
@@ -179,6 +199,8 @@ struct bond_slb {
 	unsigned long move_done[BITS_TO_LONGS(SLB_BUCKETS)];
 	unsigned int moves_waiting;	/* buckets with a planned move */
 	u64 report_mac;		/* source of steered reports and our queries */
+	spinlock_t querier_lock;	/* general queries only, not per frame */
+	struct slb_vlan_queriers queriers[SLB_QUERY_VLANS];
 	unsigned int queries_left;
 	u64 queries;
 	unsigned long vids[BITS_TO_LONGS(VLAN_N_VID)];	/* scratch, under lock */
@@ -219,12 +241,15 @@ struct slb_u32_opt {
 static const struct slb_u32_opt slb_opt_interval = {
 	"slb_rebalance_interval", SLB_MIN_INTERVAL_MS, SLB_MAX_INTERVAL_MS, true
 };
+
 static const struct slb_u32_opt slb_opt_gap = {
 	"slb_move_gap", 1, SLB_MAX_GAP_MS, true
 };
+
 static const struct slb_u32_opt slb_opt_cooldown = {
 	"slb_move_cooldown", 1, SLB_MAX_INTERVAL_MS, true
 };
+
 static const struct slb_u32_opt slb_opt_mac_table = {
 	"slb_mac_table_size", SLB_MAC_SLOTS_MIN, SLB_MAC_SLOTS_MAX, false, true
 };
@@ -506,19 +531,27 @@ static __always_inline struct slb_fkey slb_frame_key(const struct sk_buff *skb)
 				 true);
 }
 
+/* What an IGMP or MLD message is, from slb_mc_parse(). */
+struct slb_mc_info {
+	u8 type;		/* IGMP or ICMPv6 type; 0: neither */
+	bool v6;
+	bool general;		/* a query for every group */
+	__be32 src4;		/* IP source */
+	struct in6_addr src6;
+};
+
 /*
- * IGMP membership report or leave, MLD report or done.  They leave through
- * the receive slave, so a snooping switch sends the group's traffic to the
- * one slave that accepts multicast.  Strict: only a whole IPv4 datagram
- * with protocol 2, or an ICMPv6 message of type 131, 132 or 143 behind any
- * IPv6 extension headers, has its source MAC rewritten (bond_slb_xmit()).
+ * Strict: only a whole IPv4 datagram with protocol 2, or an ICMPv6 message
+ * behind any IPv6 extension headers and not in a later fragment, is IGMP
+ * or MLD.  Out of line: multicast only.
  */
-static noinline bool slb_is_mcast_report(const struct sk_buff *skb,
-					 __be16 proto, unsigned int off)
+static noinline bool slb_mc_parse(const struct sk_buff *skb, __be16 proto,
+				  unsigned int off, struct slb_mc_info *mi)
 {
-	u8 _b[1];
+	u8 _b[24];
 	const u8 *b;
 
+	mi->type = 0;
 	if (proto == htons(ETH_P_IP)) {
 		struct iphdr _iph;
 		const struct iphdr *iph;
@@ -527,11 +560,14 @@ static noinline bool slb_is_mcast_report(const struct sk_buff *skb,
 		if (!iph || iph->version != 4 || iph->ihl < 5 ||
 		    iph->protocol != IPPROTO_IGMP || ip_is_fragment(iph))
 			return false;
-		b = skb_header_pointer(skb, off + iph->ihl * 4, 1, _b);
-		return b && (b[0] == IGMP_HOST_MEMBERSHIP_REPORT ||
-			     b[0] == IGMPV2_HOST_MEMBERSHIP_REPORT ||
-			     b[0] == IGMP_HOST_LEAVE_MESSAGE ||
-			     b[0] == IGMPV3_HOST_MEMBERSHIP_REPORT);
+		b = skb_header_pointer(skb, off + iph->ihl * 4, 8, _b);
+		if (!b)
+			return false;
+		mi->v6 = false;
+		mi->type = b[0];
+		mi->general = !(b[4] | b[5] | b[6] | b[7]);
+		mi->src4 = iph->saddr;
+		return true;
 	}
 	if (proto == htons(ETH_P_IPV6)) {
 		struct ipv6hdr _ip6;
@@ -548,12 +584,91 @@ static noinline bool slb_is_mcast_report(const struct sk_buff *skb,
 		l4 = ipv6_skip_exthdr(skb, off + sizeof(*ip6), &nh, &frag);
 		if (l4 < 0 || nh != IPPROTO_ICMPV6 || frag)
 			return false;
-		b = skb_header_pointer(skb, l4, 1, _b);
-		return b && (b[0] == ICMPV6_MGM_REPORT ||
-			     b[0] == ICMPV6_MGM_REDUCTION ||
-			     b[0] == ICMPV6_MLD2_REPORT);
+		/* reports are shorter than a query's 24 bytes */
+		b = skb_header_pointer(skb, l4, 24, _b);
+		mi->general = b && b[0] == ICMPV6_MGM_QUERY &&
+			ipv6_addr_any((const struct in6_addr *)(b + 8));
+		if (!b)
+			b = skb_header_pointer(skb, l4, 1, _b);
+		if (!b)
+			return false;
+		mi->v6 = true;
+		mi->type = b[0];
+		mi->src6 = ip6->saddr;
+		return true;
 	}
 	return false;
+}
+
+/*
+ * IGMP membership report or leave, MLD report or done.  They leave through
+ * the receive slave, so a snooping switch sends the group's traffic to the
+ * one slave that accepts multicast; bond_slb_xmit() rewrites their source
+ * MAC, the only rewrite balance-slb makes.
+ */
+static bool slb_mc_is_report(const struct slb_mc_info *mi)
+{
+	if (mi->v6)
+		return mi->type == ICMPV6_MGM_REPORT ||
+			mi->type == ICMPV6_MGM_REDUCTION ||
+			mi->type == ICMPV6_MLD2_REPORT;
+	return mi->type == IGMP_HOST_MEMBERSHIP_REPORT ||
+		mi->type == IGMPV2_HOST_MEMBERSHIP_REPORT ||
+		mi->type == IGMP_HOST_LEAVE_MESSAGE ||
+		mi->type == IGMPV3_HOST_MEMBERSHIP_REPORT;
+}
+
+static bool slb_mc_is_general_query(const struct slb_mc_info *mi)
+{
+	return mi->general && mi->type == (mi->v6 ? ICMPV6_MGM_QUERY :
+					  IGMP_HOST_MEMBERSHIP_QUERY);
+}
+
+/* The queriers of VLAN vid, taken if new and a slot is free; or NULL. */
+static struct slb_vlan_queriers *slb_queriers_of(struct bond_slb *slb, u16 vid,
+						 bool add)
+{
+	struct slb_vlan_queriers *free = NULL;
+	unsigned int i;
+
+	for (i = 0; i < SLB_QUERY_VLANS; i++) {
+		struct slb_vlan_queriers *vq = &slb->queriers[i];
+
+		if (vq->used && vq->vid == vid)
+			return vq;
+		if (!vq->used && !free)
+			free = vq;
+	}
+	if (!add || !free)
+		return NULL;
+	free->used = true;
+	free->vid = vid;
+	return free;
+}
+
+/* A general query: from the switch side (mac given) or sent through us. */
+static noinline void slb_querier_seen(struct bond_slb *slb, u16 vid,
+				      const struct slb_mc_info *mi, const u8 *mac)
+{
+	struct slb_vlan_queriers *vq;
+	struct slb_querier *q;
+
+	spin_lock_bh(&slb->querier_lock);
+	vq = slb_queriers_of(slb, vid, true);
+	if (vq) {
+		q = &vq->q[mi->v6];
+		if (mac) {
+			q->outside = jiffies ?: 1;
+			ether_addr_copy(q->mac, mac);
+			if (mi->v6)
+				q->ip6 = mi->src6;
+			else
+				q->ip4 = mi->src4;
+		} else {
+			q->inside = jiffies ?: 1;
+		}
+	}
+	spin_unlock_bh(&slb->querier_lock);
 }
 
 struct slb_arp {
@@ -874,6 +989,27 @@ static struct slave *slb_flowlet(struct bonding *bond, struct bond_slb *slb,
 	return to;
 }
 
+/*
+ * Multicast through the bond: true for a membership report, which leaves
+ * through the receive slave.  A general query going out is a querier on
+ * the host side (a snooping host bridge, or a VM): remembered, so that
+ * slb_send_queries() does not compete with it.
+ */
+static noinline bool slb_tx_mcast(struct bonding *bond, struct bond_slb *slb,
+				  const struct sk_buff *skb, __be16 proto,
+				  unsigned int l3off, u16 vid, bool learn)
+{
+	struct slb_mc_info mi;
+
+	if (!slb_mc_parse(skb, proto, l3off, &mi))
+		return false;
+	if (slb_mc_is_report(&mi))
+		return true;
+	if (learn && slb_mc_is_general_query(&mi))
+		slb_querier_seen(slb, vid, &mi, NULL);
+	return false;
+}
+
 static __always_inline struct slave *slb_tx_slave(struct bonding *bond,
 						  struct bond_slb *slb,
 						  const struct sk_buff *skb,
@@ -889,7 +1025,8 @@ static __always_inline struct slave *slb_tx_slave(struct bonding *bond,
 	h = slb_hash(slb, fk.key);
 	b = h & (SLB_BUCKETS - 1);
 	if (unlikely(fk.mcast) && report &&
-	    slb_is_mcast_report(skb, fk.proto, fk.l3off)) {
+	    slb_tx_mcast(bond, slb, skb, fk.proto, fk.l3off, fk.key >> 48,
+			 learn)) {
 		slave = slb_rx_slave_now(bond, slb);
 		if (slave) {
 			*report = true;
@@ -1363,7 +1500,8 @@ struct slb_mld_query {
 
 #define SLB_QUERY_RESPONSE_MS	1000	/* hosts answer within this */
 
-static void slb_query_v4(struct bond_slb *slb, u16 vid, const u8 *src)
+static void slb_query_v4(struct bond_slb *slb, u16 vid, const u8 *src,
+			 __be32 saddr)
 {
 	struct slb_igmp_query *q;
 	struct sk_buff *skb;
@@ -1382,7 +1520,8 @@ static void slb_query_v4(struct bond_slb *slb, u16 vid, const u8 *src)
 	q->ip.tot_len = htons(sizeof(*q) - ETH_HLEN);
 	q->ip.ttl = 1;
 	q->ip.protocol = IPPROTO_IGMP;
-	/* source 0.0.0.0, as snooping switches that query for others do */
+	/* the outside querier's, or 0.0.0.0 as snooping switches use */
+	q->ip.saddr = saddr;
 	q->ip.daddr = htonl(INADDR_ALLHOSTS_GROUP);
 	q->ra = htonl(IPOPT_RA << 24 | 4 << 16);
 	ip_send_check(&q->ip);
@@ -1394,7 +1533,8 @@ static void slb_query_v4(struct bond_slb *slb, u16 vid, const u8 *src)
 	slb_inject(slb, skb, vid);
 }
 
-static void slb_query_v6(struct bond_slb *slb, u16 vid, const u8 *src)
+static void slb_query_v6(struct bond_slb *slb, u16 vid, const u8 *src,
+			 const struct in6_addr *saddr)
 {
 	unsigned int len = sizeof(struct slb_mld_query) -
 		offsetof(struct slb_mld_query, type);
@@ -1413,15 +1553,19 @@ static void slb_query_v6(struct bond_slb *slb, u16 vid, const u8 *src)
 	q->ip6.payload_len = htons(sizeof(q->hbh) + len);
 	q->ip6.nexthdr = IPPROTO_HOPOPTS;
 	q->ip6.hop_limit = 1;
-	/* MLD wants a link-local source: the EUI-64 one of 'src' */
-	q->ip6.saddr.s6_addr[0] = 0xfe;
-	q->ip6.saddr.s6_addr[1] = 0x80;
-	q->ip6.saddr.s6_addr[8] = src[0] ^ 0x02;
-	q->ip6.saddr.s6_addr[9] = src[1];
-	q->ip6.saddr.s6_addr[10] = src[2];
-	q->ip6.saddr.s6_addr[11] = 0xff;
-	q->ip6.saddr.s6_addr[12] = 0xfe;
-	memcpy(&q->ip6.saddr.s6_addr[13], &src[3], 3);
+	if (saddr) {
+		q->ip6.saddr = *saddr;
+	} else {
+		/* MLD wants a link-local source: the EUI-64 one of 'src' */
+		q->ip6.saddr.s6_addr[0] = 0xfe;
+		q->ip6.saddr.s6_addr[1] = 0x80;
+		q->ip6.saddr.s6_addr[8] = src[0] ^ 0x02;
+		q->ip6.saddr.s6_addr[9] = src[1];
+		q->ip6.saddr.s6_addr[10] = src[2];
+		q->ip6.saddr.s6_addr[11] = 0xff;
+		q->ip6.saddr.s6_addr[12] = 0xfe;
+		memcpy(&q->ip6.saddr.s6_addr[13], &src[3], 3);
+	}
 	q->ip6.daddr = in6addr_linklocal_allnodes;
 	q->hbh[0] = IPPROTO_ICMPV6;
 	q->hbh[2] = IPV6_TLV_ROUTERALERT;
@@ -1434,6 +1578,43 @@ static void slb_query_v6(struct bond_slb *slb, u16 vid, const u8 *src)
 	q->csum = csum_ipv6_magic(&q->ip6.saddr, &q->ip6.daddr, len,
 				  IPPROTO_ICMPV6, csum_partial(&q->type, len, 0));
 	slb_inject(slb, skb, vid);
+}
+
+/*
+ * One general query on VLAN vid for family v6, so that a snooping host
+ * bridge elects no new querier, keeps its own queries and takes bond0 for
+ * no router port:
+ * - a querier on the host side (its queries go out through us) asks by
+ *   itself: nothing is sent;
+ * - a querier behind the switch: the query is made as if from it (its MAC
+ *   and address), which changes nobody's election;
+ * - nobody queries: from our report MAC and 0.0.0.0 or a link-local
+ *   address, as a snooping switch asks for others.
+ */
+static unsigned int slb_query_as_querier(struct bond_slb *slb, u16 vid,
+					 bool v6, const u8 *src,
+					 unsigned long now)
+{
+	unsigned long recent = msecs_to_jiffies(SLB_QUERIER_MS);
+	struct slb_vlan_queriers *vq;
+	struct slb_querier q = {};
+
+	spin_lock_bh(&slb->querier_lock);
+	vq = slb_queriers_of(slb, vid, false);
+	if (vq)
+		q = vq->q[v6];
+	spin_unlock_bh(&slb->querier_lock);
+	if (q.inside && time_before(now, q.inside + recent))
+		return 0;
+	if (q.outside && time_before(now, q.outside + recent))
+		src = q.mac;
+	else
+		q = (struct slb_querier){};
+	if (v6)
+		slb_query_v6(slb, vid, src, ipv6_addr_any(&q.ip6) ? NULL : &q.ip6);
+	else
+		slb_query_v4(slb, vid, src, q.ip4);
+	return 1;
 }
 
 /*
@@ -1460,10 +1641,9 @@ static void slb_send_queries(struct bond_slb *slb)
 	for_each_set_bit(vid, slb->vids, VLAN_N_VID) {
 		if (n++ == SLB_QUERY_VLANS)
 			break;
-		slb_query_v4(slb, vid, src);
-		slb_query_v6(slb, vid, src);
+		slb->queries += slb_query_as_querier(slb, vid, 0, src, now);
+		slb->queries += slb_query_as_querier(slb, vid, 1, src, now);
 	}
-	slb->queries++;
 }
 
 /*
@@ -1766,6 +1946,26 @@ static void slb_mark_conflict(struct bonding *bond, struct bond_slb *slb,
 			     SLB_CONFLICT_MS / 1000);
 }
 
+/* All-hosts groups, where general queries go. */
+static bool slb_is_query_dest(const u8 *dest)
+{
+	static const u8 v4[ETH_ALEN] __aligned(2) = { 0x01, 0x00, 0x5e, 0, 0, 1 };
+	static const u8 v6[ETH_ALEN] __aligned(2) = { 0x33, 0x33, 0, 0, 0, 1 };
+
+	return ether_addr_equal(dest, v4) || ether_addr_equal(dest, v6);
+}
+
+/* A general query from the switch side: remember that querier. */
+static noinline void slb_rx_query(struct bond_slb *slb,
+				  const struct sk_buff *skb, u16 vid)
+{
+	struct slb_mc_info mi;
+
+	if (slb_mc_parse(skb, skb->protocol, 0, &mi) &&
+	    slb_mc_is_general_query(&mi))
+		slb_querier_seen(slb, vid, &mi, eth_hdr(skb)->h_source);
+}
+
 /* bond->recv_probe: runs for every frame a slave receives, under RCU. */
 static int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
 			 struct slave *slave)
@@ -1802,8 +2002,12 @@ static int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
 
 	key = slb_mac_vlan_key(eth->h_source, vid);
 	m = slb_mac_find(slb, key, slb_hash(slb, key));
-	if (!m || !slb_mac_read(m, now, &snap) || snap.key != key)
+	if (!m || !slb_mac_read(m, now, &snap) || snap.key != key) {
+		if (unlikely(is_multicast_ether_addr(eth->h_dest)) &&
+		    slb_is_query_dest(eth->h_dest))
+			slb_rx_query(slb, skb, vid);
 		return RX_HANDLER_ANOTHER;
+	}
 
 	slb_arp_of(skb, skb->protocol, 0, key, &announce);
 	if (announce && time_after(now, snap.announced +
@@ -1881,6 +2085,7 @@ int bond_slb_open(struct bonding *bond)
 	slb->bond = bond;
 	slb->seed = get_random_u64();
 	mutex_init(&slb->lock);
+	spin_lock_init(&slb->querier_lock);
 	INIT_DELAYED_WORK(&slb->work, slb_work);
 	slb->last_sample = jiffies;
 	slb->last_rebalance = jiffies;
