@@ -883,11 +883,32 @@ static struct slave *slb_pick_slave(struct bonding *bond)
 	return best;
 }
 
+/*
+ * A slave being released is marked ->leaving, then its buckets are moved
+ * off (bond_slb_slave_removing()), with no grace period in between.  A
+ * transmit that pointed bucket b at 'to' looks at ->leaving again after
+ * its cmpxchg (a full barrier on success): either the release saw the
+ * bucket on 'to' and moves it, or this sees ->leaving and takes the
+ * bucket back.  True if the bucket may stay.
+ */
+static bool slb_stays(struct bond_slb *slb, unsigned int b,
+		      struct slave *to, struct slave *back)
+{
+	if (likely(!READ_ONCE(to->slb.leaving)))
+		return true;
+	cmpxchg(&slb->bucket[b].slave, RCU_INITIALIZER(to),
+		RCU_INITIALIZER(back));
+	return false;
+}
+
 static struct slave *slb_assign(struct bonding *bond, struct bond_slb *slb,
 				unsigned int b, struct slave *old)
 {
-	struct slave *best = slb_pick_slave(bond), *cur;
+	struct slave *best, *cur;
+	int tries = 2;
 
+again:
+	best = slb_pick_slave(bond);
 	if (!best)
 		return NULL;
 	slb_rx_handover(slb, b, old);
@@ -895,6 +916,15 @@ static struct slave *slb_assign(struct bonding *bond, struct bond_slb *slb,
 				    RCU_INITIALIZER(best)));
 	if (cur != old)
 		return slb_usable(cur) ? cur : NULL;
+	if (unlikely(!slb_stays(slb, b, best, NULL))) {
+		cur = rcu_dereference(slb->bucket[b].slave);
+		if (slb_usable(cur))
+			return cur;
+		if (!--tries)
+			return NULL;
+		old = cur;
+		goto again;
+	}
 	atomic_inc(&best->slb.nbuckets);
 	if (old) {
 		/*
@@ -959,7 +989,7 @@ static bool slb_switch(struct bond_slb *slb, unsigned int b,
 	slb_rx_handover(slb, b, from);
 	cur = unrcu_pointer(cmpxchg(&slb->bucket[b].slave, RCU_INITIALIZER(from),
 				    RCU_INITIALIZER(to)));
-	if (cur != from)
+	if (cur != from || !slb_stays(slb, b, to, from))
 		return false;
 	atomic64_inc(&to->slb.moves_in);
 	if (from)
@@ -2179,8 +2209,8 @@ void bond_slb_slave_removing(struct bonding *bond, struct slave *slave)
 	if (!slb)
 		return;
 	WRITE_ONCE(slave->slb.leaving, true);
-	/* no transmit may pick the slave after this */
-	synchronize_net();
+	/* before reading the buckets: pairs with slb_stays() */
+	smp_mb();
 	mutex_lock(&slb->lock);
 	slb_evacuate_slave(slb, slave);
 	for (i = 0; i < slb->nslaves; i++) {
