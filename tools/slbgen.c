@@ -14,6 +14,8 @@
  *     -l LEN     frame length without FCS (default 60, max 1514)
  *     -e TYPE    ethertype (default 0x88b5, local experimental)
  *     -p ON,OFF  talkspurts: send for ON ms, pause OFF ms, and again
+ *     -x HEX     payload: these bytes after the ethertype instead of the
+ *                numbered one (zero-padded to -l), e.g. an IP header
  *
  *   slbgen announce IFACE MAC [IPV4]
  *     one RARP for MAC (like a hypervisor after a live migration), or a
@@ -163,13 +165,13 @@ static int do_send(int argc, char **argv)
 	long type = 0x88b5;
 	double secs = 0, start, next, spurt_on = 0, spurt_off = 0, spurt;
 	uint64_t *seq;
-	uint8_t frame[1514];
+	uint8_t frame[1514], raw[1500];
 	int fd, ifindex, opt;
-	long sent = 0;
+	long sent = 0, nraw = -1;
 
 	memset(dst, 0xff, 6);
 	optind = 2;
-	while ((opt = getopt(argc, argv, "s:n:c:r:t:d:v:l:e:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:c:r:t:d:v:l:e:p:x:")) != -1) {
 		switch (opt) {
 		case 's': if (parse_mac(optarg, src)) return 2; break;
 		case 'd': if (parse_mac(optarg, dst)) return 2; break;
@@ -185,6 +187,17 @@ static int do_send(int argc, char **argv)
 				return 2;
 			spurt_on /= 1000;
 			spurt_off /= 1000;
+			break;
+		case 'x':
+			for (nraw = 0; optarg[2 * nraw] && nraw < (long)sizeof(raw); nraw++) {
+				unsigned int b;
+
+				if (sscanf(optarg + 2 * nraw, "%2x", &b) != 1)
+					return 2;
+				raw[nraw] = b;
+			}
+			if (optarg[2 * nraw])
+				return 2;
 			break;
 		default: return 2;
 		}
@@ -221,10 +234,14 @@ static int do_send(int argc, char **argv)
 		p[1] = type;
 		p += 2;
 		memset(p, 0, frame + len - p);
-		put32(p, MAGIC);
-		put32(p + 4, idx);
-		put32(p + 8, seq[idx] >> 32);
-		put32(p + 12, seq[idx]);
+		if (nraw >= 0) {
+			memcpy(p, raw, nraw < frame + len - p ? nraw : frame + len - p);
+		} else {
+			put32(p, MAGIC);
+			put32(p + 4, idx);
+			put32(p + 8, seq[idx] >> 32);
+			put32(p + 12, seq[idx]);
+		}
 		if (send(fd, frame, len, 0) < 0) {
 			if (errno == ENOBUFS || errno == EAGAIN) {
 				usleep(100);
