@@ -202,6 +202,7 @@ struct bond_slb {
 	spinlock_t querier_lock;	/* general queries only, not per frame */
 	struct slb_vlan_queriers queriers[SLB_QUERY_VLANS];
 	unsigned int queries_left;
+	bool rx_ever;			/* a receive slave was chosen before */
 	u64 queries;
 	unsigned long vids[BITS_TO_LONGS(VLAN_N_VID)];	/* scratch, under lock */
 	unsigned long last_sample;
@@ -1717,7 +1718,14 @@ static void slb_update_rx_slave(struct bonding *bond, struct bond_slb *slb)
 		/* let multicast routers and snooping switches follow */
 		bond->igmp_retrans = bond->params.resend_igmp;
 		queue_delayed_work(bond->wq, &bond->mcast_work, 1);
-		slb->queries_left = SLB_QUERY_REPEAT;
+		/*
+		 * The first receive slave has nothing to take over: the VMs'
+		 * reports go there anyway, and a query now would race a host
+		 * bridge that is just starting to query.
+		 */
+		if (slb->rx_ever)
+			slb->queries_left = SLB_QUERY_REPEAT;
+		slb->rx_ever = true;
 		mod_delayed_work(bond->wq, &slb->work, 0);
 	}
 }
