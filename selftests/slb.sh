@@ -16,6 +16,8 @@
 #                           tx|rx MAC says which slave carries it
 #   proc_val FIELD [BOND]   value of "FIELD: value" in /proc/net/bonding
 #   port_of_mac MAC         from sw_recv output: the switch ports MAC used
+#   listen_bg OUT NS ARGS   slbgen recv in the background, returns once it
+#                           listens (LISTEN_PID)
 
 SLB_BOND=${SLB_BOND:-bond0}
 SLB_DBG=/sys/kernel/debug/bonding
@@ -132,4 +134,20 @@ failover_slave() {
 		((n > most)) && most=$n best=$s
 	done
 	echo "$best"
+}
+
+# listen_bg OUT NS|- RECV-ARGS...: slbgen recv in the background (in netns
+# NS, or - for the host) writing its counts to OUT; returns once it listens,
+# however slow the kernel (LISTEN_PID: wait for it, or stop_bg it)
+listen_bg() {
+	local out=$1 ns=$2
+	shift 2
+	rm -f "$out.err"
+	if [ "$ns" = - ]; then
+		slbgen recv "$@" >"$out" 2>"$out.err" &
+	else
+		in_ns "$ns" slbgen recv "$@" >"$out" 2>"$out.err" &
+	fi
+	LISTEN_PID=$!
+	wait_for -t $((10 * SLB_SLOW)) grep -q listening "$out.err"
 }

@@ -19,16 +19,18 @@ topo_vms 1
 # link_local TYPE DEST NAME: 10 frames from each switch port
 link_local() {
 	local type=$1 dst=$2 name=$3 i got
-	slbgen recv eth0,eth1 -b -e "$type" -t 4 >/tmp/ll-slaves.out 2>/dev/null &
-	local p1=$!
-	slbgen recv bond0 -b -e "$type" -t 4 >/tmp/ll-bond.out 2>/dev/null &
-	local p2=$!
-	sleep 0.5
+	must listen_bg /tmp/ll-slaves.out - eth0,eth1 -b -e "$type" -t 60
+	local p1=$LISTEN_PID
+	must listen_bg /tmp/ll-bond.out - bond0 -b -e "$type" -t 60
+	local p2=$LISTEN_PID
 	for i in 0 1; do
 		in_ns sw slbgen send "swp$i" -s "02:00:00:00:0c:0$i" -d "$dst" \
 			-e "$type" -c 10 -r 50 >/dev/null &
 	done
-	wait $p1 $p2
+	wait $(jobs -p | grep -v "^$p1\$" | grep -v "^$p2\$")
+	sleep 0.5
+	stop_bg $p1
+	stop_bg $p2
 	for i in 0 1; do
 		got=$(awk -v s="eth$i" -v m="02:00:00:00:0c:0$i" \
 			'$1 == s && $2 == m { n += $4 } END { print n + 0 }' /tmp/ll-slaves.out)

@@ -34,18 +34,15 @@ learning off
 # stream NAME NS IFACE DST COUNT RATE: the server sends to DST, IFACE counts
 stream() {
 	local name=$1 ns=$2 ifc=$3 dst=$4 n=$5 r=$6 pid line
-	if [ "$ns" = - ]; then
-		slbgen recv "$ifc" -t $((n / r + 3)) >/tmp/fu.out 2>/dev/null &
-	else
-		in_ns "$ns" slbgen recv "$ifc" -t $((n / r + 3)) >/tmp/fu.out 2>/dev/null &
-	fi
-	pid=$!
-	sleep 0.3
+	# the receiver runs until the sender is done, however slow the kernel
+	must listen_bg /tmp/fu.out "$ns" "$ifc" -t 600
+	pid=$LISTEN_PID
 	in_ns srv slbgen send srv0 -s $SRV_MAC -d "$dst" -c "$n" -r "$r" >/dev/null &
 	STREAM_SENDER=$!
 	[ -z "${STREAM_DURING:-}" ] || $STREAM_DURING
 	wait $STREAM_SENDER
-	wait $pid
+	sleep 0.5
+	stop_bg $pid
 	line=$(awk -v m="${SRV_MAC,,}" '$2 == m { f += $4; l += $6; d += $7 }
 		END { print f + 0, l + 0, d + 0 }' /tmp/fu.out)
 	read -r GOT LOST DUPS <<<"$line"

@@ -25,7 +25,9 @@ rx_slave() { sed -n 's/^Broadcast\/multicast receive slave: //p' /proc/net/bondi
 
 # host_queries SECS: IGMP frames from the host bridge at the switch
 host_queries() {
-	in_ns sw slbgen recv swp0,swp1 -t "$1" -e 0x0800 >/tmp/hq.out 2>/dev/null
+	must listen_bg /tmp/hq.out sw swp0,swp1 -t 600 -e 0x0800
+	sleep "$1"
+	stop_bg $LISTEN_PID
 	awk -v m="$HBR" '$2 == m { s += $4 } END { print s + 0 }' /tmp/hq.out
 }
 n=$(host_queries 5)
@@ -60,11 +62,11 @@ sleep 2.5
 rx=$(rx_slave)
 other=eth0
 [ "$rx" = eth0 ] && other=eth1
-in_ns vm0 slbgen recv vm0 -t 3 -e 0x0800 >/tmp/vq.out 2>/dev/null &
-pid=$!
-sleep 0.3
+must listen_bg /tmp/vq.out vm0 vm0 -t 600 -e 0x0800
+pid=$LISTEN_PID
 must sh -c "echo $other >$SYS/primary"
-wait $pid
+sleep 3
+stop_bg $pid
 n=$(awk -v m="$SWQ" '$2 == m { s += $4 } END { print s + 0 }' /tmp/vq.out)
 mine=$(awk -v m="$(proc_val "Source MAC of multicast reports")" '$2 == m { s += $4 } END { print s + 0 }' /tmp/vq.out)
 check "vm0 got our IGMP query as from the switch's querier $SWQ ($n)" test "$n" -ge 1

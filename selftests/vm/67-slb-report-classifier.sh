@@ -28,11 +28,11 @@ RMAC=$(proc_val "Source MAC of multicast reports")
 
 # craft TYPE DST HEX: 5 frames from vm0; prints "frames-from-vm0-on-its-port frames-from-report-mac-on-rx-port"
 craft() {
-	in_ns sw slbgen recv swp0,swp1 -t 2 -e "$1" >/tmp/cl.out 2>/dev/null &
-	local pid=$!
-	sleep 0.3
+	must listen_bg /tmp/cl.out sw swp0,swp1 -t 600 -e "$1"
+	local pid=$LISTEN_PID
 	in_ns vm0 slbgen send vm0 -s "$VM0" -d "$2" -e "$1" -x "$3" -c 5 -r 50 -l 100 >/dev/null
-	wait $pid
+	sleep 0.5
+	stop_bg $pid
 	awk -v vm="$VM0" -v vp="sw${other/eth/p}" -v rm="$RMAC" -v rp="sw${rx/eth/p}" '
 		$1 == vp && $2 == vm { a += $4 } $1 == rp && $2 == rm { b += $4 }
 		END { print a + 0, b + 0 }' /tmp/cl.out

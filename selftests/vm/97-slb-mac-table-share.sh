@@ -58,12 +58,14 @@ to=eth0
 [ "$rx" = eth0 ] && to=eth1
 if [ "$s" != "$to" ]; then
 	ann=$(proc_val "Announcements sent")
-	sw_recv 3 -e 0
+	must listen_bg /tmp/an.out sw "$(sw_ports)" -t 600 -e 0
 	must sh -c "echo '$VM1 $to' >$SYS/slb_migrate"
-	sw_recv_wait
+	wait_for -t $((5 * SLB_SLOW)) sh -c "[ \$(awk -F': ' '\$1 == \"Announcements sent\" { print \$2 }' /proc/net/bonding/bond0) -gt $ann ]"
+	sleep 0.5
+	stop_bg $LISTEN_PID
 	check "vm1's move announced" test "$(proc_val "Announcements sent")" -gt "$ann"
 	check_eq "the switch saw vm1 on ${to/eth/swp}" \
-		"$(port_of_mac "$VM1" "$SLB_RECV_OUT")" "${to/eth/swp}"
+		"$(port_of_mac "$VM1" /tmp/an.out)" "${to/eth/swp}"
 fi
 check "vm1's bucket on $to, off the receive slave" wait_for -t 3 slb_settled "$VM1" "$to"
 looped=$(proc_val "Looped-back frames dropped")
