@@ -17,9 +17,10 @@ topo_switch 2
 topo_bond bond0 balance-slb miimon 50
 echo 0 >$SYS/slb_rebalance_interval
 topo_vms 1
-must ip link set hbr0 type bridge mcast_snooping 1 mcast_querier 1 \
-	mcast_query_interval 200 mcast_query_response_interval 100 \
-	mcast_startup_query_interval 200
+# the intervals first: the querier starts with the ones it finds
+must ip link set hbr0 type bridge mcast_query_interval 200 \
+	mcast_query_response_interval 100 mcast_startup_query_interval 200
+must ip link set hbr0 type bridge mcast_snooping 1 mcast_querier 1
 HBR=$(cat /sys/class/net/hbr0/address)
 rx_slave() { sed -n 's/^Broadcast\/multicast receive slave: //p' /proc/net/bonding/bond0; }
 
