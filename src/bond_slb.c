@@ -1974,8 +1974,9 @@ static void slb_mark_conflict(struct bonding *bond, struct bond_slb *slb,
 
 	if (snap->conflict && time_before(now, snap->conflict + HZ))
 		return;
-	WRITE_ONCE(m->conflict, now ?: 1);
-	if (slb_in_conflict(snap->conflict, now))
+	/* frames on two slaves race here: the one that moves the stamp counts */
+	if (cmpxchg(&m->conflict, snap->conflict, now ?: 1) != snap->conflict ||
+	    slb_in_conflict(snap->conflict, now))
 		return;
 	slb_count(slb, SLB_CNT_CONFLICTS);
 	slb_key_to_mac(snap->key, mac);

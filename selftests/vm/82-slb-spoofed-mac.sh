@@ -29,12 +29,14 @@ in_ns vm0 slbgen send vm0 -s $SRV_MAC -c 20 -r 200 >/dev/null
 in_ns vm0 slbgen send vm0 -s $SRV_MAC -d 02:00:00:00:0e:01 -c 20 -r 200 >/dev/null
 check "the spoofed MAC is sent through the bond" slb_slave_of $SRV_MAC
 
+log "bond counters before: looped $(proc_val "Looped-back frames dropped"), unicast copies dropped $(proc_val "Unicast copies dropped on other slaves"), conflicts $(proc_val "MAC conflicts (our MACs used behind the switch)")"
 must listen_bg /tmp/sp.out vm1 vm1 -t 600
 pid=$LISTEN_PID
 in_ns srv slbgen send srv0 -s $SRV_MAC -d "$VM1" -c 200 -r 200 >/dev/null
 sleep 0.5
 stop_bg $pid
 got=$(awk -v m="${SRV_MAC,,}" '$2 == m { s += $4 } END { print s + 0 }' /tmp/sp.out)
+log "bond counters: looped $(proc_val "Looped-back frames dropped"), unicast copies dropped $(proc_val "Unicast copies dropped on other slaves"), conflicts $(proc_val "MAC conflicts (our MACs used behind the switch)")"
 check "the server's stream reaches vm1 ($got of 200)" test "$got" -ge 190
 check "vm1 pings the server within 3 s" in_ns vm1 ping -c 1 -W 3 -q $SRV_IP4
 check "conflict counted" \
