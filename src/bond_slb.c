@@ -35,6 +35,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/hash.h>
+#include <linux/jhash.h>
 #include <linux/log2.h>
 #include <linux/vmalloc.h>
 #include <linux/debugfs.h>
@@ -74,6 +75,8 @@ MODULE_VERSION(BOND_SLB_VERSION);
 #define SLB_MAC_AGE_MS		300000	/* like a bridge FDB's ageing */
 #define SLB_GARP_LOCK_MS	5000	/* our own announcement, not a migration */
 #define SLB_RX_GRACE_MS		2000	/* old slave still accepts after a move */
+#define SLB_RX_SWITCH_MS	100	/* both accept after a receive slave change */
+#define SLB_RX_SEEN		64	/* broadcasts remembered meanwhile */
 #define SLB_CONFLICT_MS		30000	/* a MAC also used outside: no loop filter */
 #define SLB_ANNOUNCE_BURST	1024	/* announcements per second, at most */
 #define SLB_KEY_BUSY		(~0ULL)	/* slot being filled; never a real key */
@@ -148,6 +151,7 @@ enum {
 	SLB_CNT_FLOOD_DROPPED,	/* unicast copies of other slaves */
 	SLB_CNT_CONFLICTS,	/* our MACs seen from behind the switch */
 	SLB_CNT_MIGRATIONS,	/* VMs seen announced from the switch side */
+	SLB_CNT_MCAST_DUPS,	/* second copies at a receive slave change */
 	SLB_CNT_MAX
 };
 
@@ -191,6 +195,17 @@ struct bond_slb {
 	struct slb_src src[SLB_SRC_SLOTS + 1];
 	u32 src_count[SLB_SRC_SLOTS + 1];	/* recount scratch, under lock */
 	struct slave __rcu *rx_slave;
+	/*
+	 * A change of receive slave between two live slaves: the previous one
+	 * still accepts until rx_switch_until, and for as long again every
+	 * accepted broadcast/multicast is checked against rx_seen[] so that
+	 * the second copy of a frame is dropped (slb_rx_mcast_here()).
+	 * rx_switch_from is compared, never dereferenced; NULL: no change
+	 * under way.
+	 */
+	struct slave *rx_switch_from;
+	unsigned long rx_switch_until;
+	atomic64_t rx_seen[SLB_RX_SEEN];
 	struct delayed_work work;
 	struct mutex lock;		/* control path, see top of file */
 	/* buckets whose MACs still have to be announced */
@@ -410,7 +425,13 @@ static __always_inline bool slb_usable(const struct slave *slave)
 			bond_is_active_slave((struct slave *)slave) &&
 			(slave->link == BOND_LINK_UP ||
 			 slave->link == BOND_LINK_FAIL);
-	return bond_slave_can_tx((struct slave *)slave);
+	/*
+	 * The carrier bit is set by the driver at once; operstate and
+	 * slave->link follow later (linkwatch, miimon).  Same cache line as
+	 * the running bit bond_slave_can_tx() reads.
+	 */
+	return bond_slave_can_tx((struct slave *)slave) &&
+		netif_carrier_ok(slave->dev);
 }
 
 static bool slb_in_conflict(unsigned long conflict, unsigned long now)
@@ -960,6 +981,80 @@ static struct slave *slb_rx_slave_now(struct bonding *bond,
 		if (slb_usable(slave))
 			return slave;
 	return NULL;
+}
+
+/*
+ * Receive slave changes without a lost or a doubled frame.  The switch
+ * floods a broadcast to every slave at about the same moment; a change
+ * that falls between the copies would otherwise let both or neither in.
+ * So for SLB_RX_SWITCH_MS after a change both slaves accept, and for
+ * twice that long every accepted copy leaves a fingerprint (its headers,
+ * length and first bytes, hashed with the bond's seed) tagged with its
+ * slave; a fingerprint already left by another slave means the second
+ * copy.  A frame repeated on the same slave is a new frame.  Writes to
+ * rx_seen[] happen only during such a window, a few per change.
+ */
+#define SLB_RX_SEEN_BYTES	64
+
+static u32 slb_rx_fingerprint(const struct bond_slb *slb,
+			      const struct sk_buff *skb, u16 vid)
+{
+	u8 buf[SLB_RX_SEEN_BYTES];
+	unsigned int n = min_t(unsigned int, skb->len, sizeof(buf));
+	const void *p = skb_header_pointer(skb, 0, n, buf);
+	u32 h = jhash(eth_hdr(skb), ETH_HLEN, (u32)slb->seed);
+
+	if (p)
+		h = jhash(p, n, h);
+	return jhash_2words(skb->len, vid, h);
+}
+
+/* True if another slave already passed this frame up. */
+static bool slb_rx_seen_twice(struct bond_slb *slb, const struct slave *slave,
+			      const struct sk_buff *skb, u16 vid,
+			      unsigned long now)
+{
+	u32 fp = slb_rx_fingerprint(slb, skb, vid);
+	atomic64_t *e = &slb->rx_seen[fp % SLB_RX_SEEN];
+	/* fingerprint, slave, jiffies (16 bits: the window is far shorter) */
+	u64 mine = (u64)fp << 32 | (u64)(slave->dev->ifindex & 0xffff) << 16 |
+		(now & 0xffff);
+	s64 old = atomic64_read(e);
+	int tries = 2;
+
+	while (tries--) {
+		if ((u64)old >> 32 == fp &&
+		    ((u64)old >> 16 & 0xffff) != (mine >> 16 & 0xffff) &&
+		    (u16)(now - old) <= 2 * msecs_to_jiffies(SLB_RX_SWITCH_MS))
+			return true;
+		if (atomic64_try_cmpxchg(e, &old, mine))
+			return false;
+		/* another CPU wrote it meanwhile, maybe the other copy: look again */
+	}
+	return false;
+}
+
+/* Whether 'slave' passes broadcast/multicast up now. */
+static bool slb_rx_mcast_here(struct bonding *bond, struct bond_slb *slb,
+			      struct slave *slave, const struct sk_buff *skb,
+			      u16 vid, unsigned long now)
+{
+	struct slave *from = READ_ONCE(slb->rx_switch_from);
+	unsigned long until;
+
+	if (likely(!from))
+		return slave == slb_rx_slave_now(bond, slb);
+	smp_rmb();	/* the window before its slave (slb_rx_switch_open) */
+	until = READ_ONCE(slb->rx_switch_until);
+	if (slave != slb_rx_slave_now(bond, slb) &&
+	    !(slave == from && time_before(now, until)))
+		return false;
+	if (!time_before(now, until + msecs_to_jiffies(SLB_RX_SWITCH_MS)))
+		return true;
+	if (!slb_rx_seen_twice(slb, slave, skb, vid, now))
+		return true;
+	slb_count(slb, SLB_CNT_MCAST_DUPS);
+	return false;
 }
 
 /*
@@ -1678,6 +1773,35 @@ static void slb_send_queries(struct bond_slb *slb)
 }
 
 /*
+ * Open the window of slb_rx_mcast_here() for a change away from 'from',
+ * which still receives.  Readers that may have seen no window yet are
+ * waited for, so every copy 'from' passes up from now on leaves its
+ * fingerprint before the new slave accepts anything.
+ */
+static void slb_rx_switch_open(struct bond_slb *slb, struct slave *from)
+{
+	unsigned int i;
+
+	if (!READ_ONCE(slb->rx_switch_from))
+		for (i = 0; i < SLB_RX_SEEN; i++)
+			atomic64_set(&slb->rx_seen[i], 0);
+	WRITE_ONCE(slb->rx_switch_until,
+		   jiffies + msecs_to_jiffies(SLB_RX_SWITCH_MS));
+	smp_wmb();	/* the window before its slave (slb_rx_mcast_here) */
+	WRITE_ONCE(slb->rx_switch_from, from);
+	synchronize_net();
+}
+
+/* The work: close the window once no copy can be checked against it. */
+static void slb_rx_switch_close(struct bond_slb *slb, unsigned long now)
+{
+	if (slb->rx_switch_from &&
+	    time_after_eq(now, slb->rx_switch_until +
+			  msecs_to_jiffies(SLB_RX_SWITCH_MS)))
+		WRITE_ONCE(slb->rx_switch_from, NULL);
+}
+
+/*
  * Broadcast/multicast receive slave: primary if usable, else keep, else
  * first.  Under RTNL (the primary option and bond->igmp_retrans are RTNL's)
  * and slb->lock.
@@ -1711,6 +1835,8 @@ static void slb_update_rx_slave(struct bonding *bond, struct bond_slb *slb)
 	slb_set_report_mac(bond, slb);
 	if (pick == cur)
 		return;
+	if (pick && slb_usable(cur))
+		slb_rx_switch_open(slb, cur);
 	rcu_assign_pointer(slb->rx_slave, pick);
 	if (pick) {
 		netdev_info(bond->dev, "balance-slb: receiving broadcast/multicast on %s\n",
@@ -1847,6 +1973,7 @@ static void slb_work(struct work_struct *work)
 	slb_progress_moves(slb);
 	if (rtnl)
 		slb_update_rx_slave(bond, slb);
+	slb_rx_switch_close(slb, now);
 	if (slb->queries_left) {
 		slb->queries_left--;
 		slb_send_queries(slb);
@@ -1862,6 +1989,9 @@ static void slb_work(struct work_struct *work)
 	delay = slb_period(bond);
 	if (!bitmap_empty(slb->announce_pending, SLB_BUCKETS))
 		delay = min_t(unsigned long, delay, HZ / 10);
+	if (slb->rx_switch_from)
+		delay = min_t(unsigned long, delay,
+			      2 * msecs_to_jiffies(SLB_RX_SWITCH_MS) + 1);
 	/* idle buckets move as soon as their gap has passed */
 	if (slb->moves_waiting)
 		delay = min_t(unsigned long, delay,
@@ -2026,7 +2156,7 @@ static int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
 
 	vid = skb_vlan_tag_present(skb) ? skb_vlan_tag_get_id(skb) : 0;
 	if (is_multicast_ether_addr(eth->h_dest)) {
-		if (slb_rx_slave_now(bond, slb) != slave) {
+		if (!slb_rx_mcast_here(bond, slb, slave, skb, vid, now)) {
 			/* LLDP, 802.1X...: bond_slb_deliver_exact() */
 			if (unlikely(is_link_local_ether_addr(eth->h_dest)))
 				return RX_HANDLER_ANOTHER;
@@ -2228,6 +2358,25 @@ void bond_slb_slave_removing(struct bonding *bond, struct slave *slave)
 			break;
 		}
 	}
+	/* a slave enslaved later may get the same address */
+	if (slb->rx_switch_from == slave)
+		WRITE_ONCE(slb->rx_switch_from, NULL);
+	slb_update_rx_slave(bond, slb);
+	mutex_unlock(&slb->lock);
+}
+
+/*
+ * bond_select_active_slave(): primary or a slave's state changed, so the
+ * receive slave may change now (as the active slave does in
+ * active-backup), not only at the work's next run.  Under RTNL.
+ */
+void bond_slb_reselect(struct bonding *bond)
+{
+	struct bond_slb *slb = rtnl_dereference(bond->slb);
+
+	if (!slb)
+		return;
+	mutex_lock(&slb->lock);
 	slb_update_rx_slave(bond, slb);
 	mutex_unlock(&slb->lock);
 }
@@ -2517,6 +2666,8 @@ void bond_slb_info_show(struct seq_file *seq, struct bonding *bond)
 		   cnt[SLB_CNT_MIGRATIONS]);
 	seq_printf(seq, "Unicast copies dropped on other slaves: %llu\n",
 		   cnt[SLB_CNT_FLOOD_DROPPED]);
+	seq_printf(seq, "Duplicate broadcast/multicast dropped at receive slave changes: %llu\n",
+		   cnt[SLB_CNT_MCAST_DUPS]);
 	seq_printf(seq, "MAC conflicts (our MACs used behind the switch): %llu\n",
 		   cnt[SLB_CNT_CONFLICTS]);
 	seq_printf(seq, "Multicast reports sent via receive slave: %llu\n",

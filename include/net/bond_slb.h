@@ -61,6 +61,7 @@ void bond_slb_slave_added(struct bonding *bond, struct slave *slave);
 void bond_slb_slave_removing(struct bonding *bond, struct slave *slave);
 void bond_slb_link_change(struct bonding *bond, struct slave *slave, char link);
 void bond_slb_carrier_event(struct bonding *bond, struct slave *slave);
+void bond_slb_reselect(struct bonding *bond);
 bool bond_slb_deliver_exact(struct sk_buff *skb, struct bonding *bond,
 			    struct slave *slave);
 netdev_tx_t bond_slb_xmit(struct sk_buff *skb, struct net_device *bond_dev);
