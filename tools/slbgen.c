@@ -31,6 +31,13 @@
  *         only what the stack delivers to that protocol on IFACE (after
  *         rx handlers such as bonding's), not every frame the link got
  *
+ *   slbgen bondattr BOND TYPE:LEN:VALUE...
+ *     one RTM_NEWLINK "change" for bond BOND whose IFLA_INFO_DATA holds
+ *     exactly these attributes (LEN 1, 2, 4 or 8 bytes), as a netlink
+ *     client that knows other attribute numbers than ours would send;
+ *     prints the kernel's answer and its extended ack message, exits 0
+ *     if the kernel accepted it
+ *
  * Payload: 4-byte magic, 4-byte source index, 8-byte sequence number of
  * that source (so a receiver can tell reordering and loss per MAC).
  */
@@ -39,6 +46,9 @@
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_link.h>
 #include <net/if.h>
 #include <poll.h>
 #include <stdint.h>
@@ -457,8 +467,109 @@ static int do_announce(int argc, char **argv)
 	return 0;
 }
 
+static struct nlattr *nla_put(uint8_t *buf, size_t *off, uint16_t type,
+			      const void *data, uint16_t len)
+{
+	struct nlattr *a = (struct nlattr *)(buf + *off);
+
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + len;
+	if (len)
+		memcpy(buf + *off + NLA_HDRLEN, data, len);
+	*off += NLA_ALIGN(a->nla_len);
+	return a;
+}
+
+static int do_bondattr(int argc, char **argv)
+{
+	uint8_t buf[4096] = { 0 }, ans[4096];
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	struct nlattr *info, *data;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	size_t off = NLMSG_LENGTH(sizeof(*ifi));
+	int fd, i, one = 1;
+	ssize_t n;
+
+	if (argc < 4)
+		return 2;
+	nh->nlmsg_type = RTM_NEWLINK;
+	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nh->nlmsg_seq = 1;
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = if_nametoindex(argv[2]);
+	if (!ifi->ifi_index) {
+		fprintf(stderr, "slbgen: no interface %s\n", argv[2]);
+		return 2;
+	}
+	info = nla_put(buf, &off, IFLA_LINKINFO | NLA_F_NESTED, NULL, 0);
+	nla_put(buf, &off, IFLA_INFO_KIND, "bond", 5);
+	data = nla_put(buf, &off, IFLA_INFO_DATA | NLA_F_NESTED, NULL, 0);
+	for (i = 3; i < argc; i++) {
+		unsigned long type, len;
+		unsigned long long v;
+		uint8_t val[8];
+
+		if (sscanf(argv[i], "%lu:%lu:%llu", &type, &len, &v) != 3 ||
+		    (len != 1 && len != 2 && len != 4 && len != 8))
+			return 2;
+		if (len == 1)
+			val[0] = v;
+		else if (len == 2)
+			*(uint16_t *)val = v;
+		else if (len == 4)
+			*(uint32_t *)val = v;
+		else
+			*(uint64_t *)val = v;
+		nla_put(buf, &off, type, val, len);
+	}
+	data->nla_len = buf + off - (uint8_t *)data;
+	info->nla_len = buf + off - (uint8_t *)info;
+	nh->nlmsg_len = off;
+
+	fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	if (fd < 0) {
+		perror("socket");
+		return 2;
+	}
+	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (sendto(fd, buf, off, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror("sendto");
+		return 2;
+	}
+	n = recv(fd, ans, sizeof(ans), 0);
+	nh = (struct nlmsghdr *)ans;
+	if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) ||
+	    nh->nlmsg_type != NLMSG_ERROR) {
+		fprintf(stderr, "slbgen: no answer from the kernel\n");
+		return 2;
+	}
+	{
+		struct nlmsgerr *e = NLMSG_DATA(nh);
+		const char *msg = "";
+		size_t aoff = NLMSG_HDRLEN + sizeof(*e);
+
+		/* the request is not echoed back (capped) with ext ack on */
+		if (nh->nlmsg_flags & NLM_F_CAPPED)
+			while (aoff + NLA_HDRLEN <= nh->nlmsg_len) {
+				struct nlattr *a = (struct nlattr *)(ans + aoff);
+
+				if (a->nla_len < NLA_HDRLEN)
+					break;
+				if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG)
+					msg = (const char *)a + NLA_HDRLEN;
+				aoff += NLA_ALIGN(a->nla_len);
+			}
+		printf("error %d%s%s\n", e->error, *msg ? " " : "", msg);
+		return e->error ? 1 : 0;
+	}
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "bondattr"))
+		return do_bondattr(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "announce"))
 		return do_announce(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "send"))

@@ -17,6 +17,28 @@
 /* Upstream uses 0..6; 7 is free in every kernel we target. */
 #define BOND_MODE_SLB		7
 
+/*
+ * Netlink attributes, PROVISIONAL: the numbers the upstream series
+ * proposes, the next free ones after IFLA_BOND_LACP_STRICT (34) and
+ * IFLA_BOND_SLAVE_AD_CHURN_PARTNER_STATE (12) of Linux 7.3.  They hold
+ * only until upstream assigns numbers.  On a kernel whose IFLA_BOND_MAX is
+ * lower (32 on Debian's 6.1 and 6.12), the upstream attributes in between
+ * (33, 34) are accepted and ignored.
+ */
+#define IFLA_BOND_SLB_REBALANCE_INTERVAL	35	/* u32, ms, 0 = never */
+#define IFLA_BOND_SLB_MOVE_GAP			36	/* u32, ms */
+#define IFLA_BOND_SLB_MOVE_COOLDOWN		37	/* u32, ms */
+#define IFLA_BOND_SLB_MAC_TABLE_SIZE		38	/* u32, power of two */
+#define BOND_SLB_IFLA_MAX			IFLA_BOND_SLB_MAC_TABLE_SIZE
+
+/* per slave, read only */
+#define IFLA_BOND_SLAVE_SLB_BUCKETS		13	/* u32 */
+#define IFLA_BOND_SLAVE_SLB_LOAD		14	/* u64, bytes/s */
+#define IFLA_BOND_SLAVE_SLB_MOVES_IN		15	/* u64 */
+#define IFLA_BOND_SLAVE_SLB_MOVES_OUT		16	/* u64 */
+#define IFLA_BOND_SLAVE_SLB_LACP_PORT		17	/* u8, LACPDUs received */
+#define IFLA_BOND_SLAVE_SLB_PAD			18
+
 #define BOND_SLB_VERSION	"0.1.0+slb"
 
 struct bonding;
@@ -70,6 +92,16 @@ struct slave *bond_slb_xmit_slave_get(struct bonding *bond,
 void bond_slb_info_show(struct seq_file *seq, struct bonding *bond);
 void bond_slb_slave_info_show(struct seq_file *seq,
 			      const struct slave *slave);
+
+/* Netlink: rows of bond_netlink.c's policy, ->validate, changelink, fill. */
+struct nlattr;
+int bond_slb_nl_validate(struct nlattr *data[], struct netlink_ext_ack *extack);
+int bond_slb_changelink(struct bonding *bond, struct nlattr *data[],
+			struct netlink_ext_ack *extack);
+size_t bond_slb_get_size(void);
+int bond_slb_fill_info(struct sk_buff *skb, const struct bonding *bond);
+size_t bond_slb_get_slave_size(void);
+int bond_slb_fill_slave_info(struct sk_buff *skb, const struct slave *slave);
 
 /* Options: rows of bond_options.c's table and bond_sysfs.c's attributes. */
 int bond_slb_opt_interval_set(struct bonding *bond,
