@@ -24,6 +24,23 @@ if ! tools/deps.sh; then
 	finish
 fi
 
+# a fresh host's unattended-upgrades holds apt's locks: deps waits (demo too)
+if [[ $(id -u) -eq 0 && -z ${SLB_NO_APT_UPDATE:-} ]] && command -v python3 >/dev/null; then
+	python3 -c 'import fcntl, time
+f = open("/var/lib/apt/lists/lock", "a"); fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(12)' &
+	holder=$!
+	sleep 1
+	t0=$SECONDS
+	if tools/deps.sh >"$LOGDIR/deps-lock.log" 2>&1 && ((SECONDS - t0 >= 10)) &&
+	   grep -q "waiting" "$LOGDIR/deps-lock.log"; then
+		result ok "deps waits for apt's lock held 12 s ($((SECONDS - t0)) s)"
+	else
+		cat "$LOGDIR/deps-lock.log"
+		result fail "deps waits for apt's lock held 12 s ($((SECONDS - t0)) s)"
+	fi
+	wait "$holder"
+fi
+
 echo "== test tools"
 if make -s slbgen >"$LOGDIR/slbgen.log" 2>&1; then
 	result ok "build slbgen"

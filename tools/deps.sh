@@ -26,13 +26,28 @@ done
 
 SUDO=
 [[ $(id -u) -eq 0 ]] || SUDO=sudo
+# a freshly booted host's unattended-upgrades often holds the dpkg lock:
+# wait for it (10 min) instead of failing at once
+LOCK=(-o DPkg::Lock::Timeout=600)
+# ... which install honours; update does not wait for the lists lock
+apt_update() {
+	local i out
+	for ((i = 0; i < 120; i++)); do
+		out=$($SUDO apt-get "${LOCK[@]}" update -q 2>&1) && return 0
+		grep -q "Could not get lock" <<<"$out" || { echo "$out" >&2; return 1; }
+		((i)) || echo "deps: apt's lists are locked (another apt, unattended-upgrades?): waiting up to 10 min" >&2
+		sleep 5
+	done
+	echo "$out" >&2
+	return 1
+}
 # the kernel packages are looked up in the index even when nothing is missing
 if [[ -z ${SLB_NO_APT_UPDATE:-} ]]; then
-	$SUDO apt-get update -q >/dev/null || { echo "deps: apt-get update failed" >&2; exit 1; }
+	apt_update || { echo "deps: apt-get update failed" >&2; exit 1; }
 fi
 if ((${#missing[@]})); then
 	echo "deps: installing ${missing[*]}"
-	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get "${LOCK[@]}" install -y -q \
 		--no-install-recommends "${missing[@]}" >/dev/null ||
 		{ echo "deps: apt-get install ${missing[*]} failed" >&2; exit 1; }
 fi
