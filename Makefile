@@ -5,6 +5,8 @@
 #
 #   make [KVER=<release>] [KSRC=<kernel tree>] [KDIR=<kernel build dir>]
 #                                                build build/<release>/bonding.ko
+#        (a kernel of another Debian release than the host's is built in
+#        a root of that release, made once under .cache/roots/)
 #        (KDIR: a configured and built kernel tree, e.g. an O= dir, instead
 #        of the Debian headers; make check-debug builds with it)
 #   make install                                 install into updates/, depmod
@@ -41,15 +43,17 @@ all: module
 slbgen: $(SLBGEN)
 
 module:
-	@KDIR=$$($(ROOT)/tools/kernel.sh kdir $(KVER)) && \
+	@kd=$$($(ROOT)/tools/kernel.sh kdir $(KVER)) && \
 	$(ROOT)/tools/kernel.sh prepare $(KVER) $(BUILD) >/dev/null && \
-	$(MAKE) -C $$KDIR M=$(BONDDIR) SLB_ROOT=$(ROOT) $(if $(C),C=$(C)) modules && \
+	$(ROOT)/tools/kernel.sh run $(KVER) \
+		$(MAKE) -C $$kd M=$(BONDDIR) SLB_ROOT=$(ROOT) $(if $(C),C=$(C)) modules && \
 	cp $(BONDDIR)/bonding.ko $(BUILD)/bonding.ko && \
 	echo "built $(BUILD)/bonding.ko for $(KVER)"
 
 install: module
-	@KDIR=$$($(ROOT)/tools/kernel.sh kdir $(KVER)) && \
-	$(MAKE) -C $$KDIR M=$(BONDDIR) SLB_ROOT=$(ROOT) \
+	@kd=$$($(ROOT)/tools/kernel.sh kdir $(KVER)) && \
+	$(ROOT)/tools/kernel.sh run $(KVER) \
+		$(MAKE) -C $$kd M=$(BONDDIR) SLB_ROOT=$(ROOT) \
 		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
 		$(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(INSTALL_MOD_PATH)) \
 		modules_install && \

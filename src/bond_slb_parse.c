@@ -3,7 +3,7 @@
  * balance-slb input parsing, shared by bonding.ko and the userspace fuzzer:
  * written without sscanf, whose kernel and libc versions differ.
  */
-#include <linux/kernel.h>
+#include "bond_slb_compat.h"
 
 #include "bond_slb_parse.h"
 

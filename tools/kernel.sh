@@ -8,9 +8,19 @@
 #
 #   kernel.sh default-kver            running kernel if it has headers, else
 #                                     the newest Debian 6.1 release
-#   kernel.sh latest SERIES           newest release of 6.1 or 6.12
-#   kernel.sh series KVER             6.1 / 6.12
+#   kernel.sh latest SERIES           newest release of a series: 6.1, 6.12
+#                                     (= 6.12+deb12, bookworm's build),
+#                                     6.12+deb13 (trixie's), 7.x (newest 7
+#                                     of trixie-backports) or 7.N
+#   kernel.sh series KVER             6.1 / 6.12 / 7.3 ...
+#   kernel.sh suite KVER              the Debian release that built KVER
+#                                     (bookworm, trixie): its toolchain
 #   kernel.sh kdir KVER               headers dir (download if needed)
+#   kernel.sh run KVER CMD...         run CMD with KVER's toolchain: here
+#                                     when the host is KVER's suite, else in
+#                                     a root of that suite (buildroot)
+#   kernel.sh buildroot SUITE         debootstrap (once) a minimal root with
+#                                     that suite's compiler, print its dir
 #   kernel.sh source KVER             dir with pristine bonding sources
 #   kernel.sh image KVER              dir with boot/ and lib/modules/
 #   kernel.sh version KVER            Debian package version of KVER
@@ -23,9 +33,14 @@
 #                                     files, ready for Kbuild
 #
 # Environment: SLB_CACHE (default <repo>/.cache), KSRC (take the bonding
-# sources from this kernel tree instead of linux-source-<series>).
+# sources from this kernel tree instead of linux-source-<series>),
+# SLB_DEBIAN_MIRROR / SLB_SECURITY_MIRROR (archives of the private lists).
+# Packages are looked up in the system's apt index first, then in private
+# lists for bookworm and trixie (with -updates, -security, -backports)
+# under $SLB_CACHE/apt, so a Debian 12 host finds trixie's kernels and a
+# Debian 13 host bookworm's; the system's apt state is never changed.
 # The bonding sources come from the installed linux-source-<series> package
-# when its version is the kernel's, else from the apt archive (download).
+# when its version is the kernel's, else from the archive (download).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,29 +66,180 @@ series_of() {
 	echo "${BASH_REMATCH[1]}.${BASH_REMATCH[2]}"
 }
 
-apt_download() {	# dir pkg[=version]...
-	local dir=$1; shift
-	mkdir -p "$dir"
-	(cd "$dir" && apt-get -q -o APT::Sandbox::User=root download "$@" >&2) ||
-		die "apt-get download $* failed (is the package index current? run 'apt-get update')"
+APTDIR=$CACHE/apt
+# the Debian releases whose kernels we know, and the gcc each built them with
+SUITES=(bookworm trixie)
+declare -A SUITE_GCC=([bookworm]=gcc-12 [trixie]=gcc-14)
+
+# apt-get/apt-cache with only our lists and state ($APTDIR)
+apt_private() {
+	local tool=$1; shift
+	"$tool" -q -o Dir::Etc::SourceList="$APTDIR/sources.list" \
+		-o Dir::Etc::SourceParts=/dev/null \
+		-o Dir::State::Lists="$APTDIR/lists" \
+		-o Dir::State::status=/dev/null \
+		-o Dir::Cache="$APTDIR/cache" \
+		-o APT::Sandbox::User="$(id -un)" "$@"
 }
 
-pkg_version() {		# newest version of a package the index offers
-	apt-cache show "$1" 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -1
+debian_mirror() {	# the system's Debian mirror, or deb.debian.org
+	local uri
+	if [[ -n ${SLB_DEBIAN_MIRROR:-} ]]; then echo "$SLB_DEBIAN_MIRROR"; return; fi
+	# shellcheck disable=SC2016 # apt's own $(FIELD) syntax
+	uri=$(apt-get indextargets --format '$(REPO_URI)' 'Origin: Debian' \
+		'Identifier: Packages' 2>/dev/null | grep -v security | head -1)
+	echo "${uri:-http://deb.debian.org/debian/}"
+}
+
+# Write the private lists and refresh them once a day or when they change.
+private_update() {
+	local list=$APTDIR/sources.list.new key=/usr/share/keyrings/debian-archive-keyring.gpg
+	local opt="" m sm su
+	[[ -r $key ]] && opt="[signed-by=$key] "
+	m=$(debian_mirror)
+	sm=${SLB_SECURITY_MIRROR:-http://deb.debian.org/debian-security/}
+	mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial"
+	: >"$list"
+	for su in "${SUITES[@]}"; do
+		printf 'deb %s%s %s main\n' "$opt" "$m" "$su" "$opt" "$m" "$su-updates" \
+			"$opt" "$m" "$su-backports" "$opt" "$sm" "$su-security" >>"$list"
+	done
+	mv "$list" "$APTDIR/sources.list"
+	if [[ ! -e $APTDIR/lists/.done ]] ||
+	   ! cmp -s "$APTDIR/sources.list" "$APTDIR/lists/.done" ||
+	   [[ -n $(find "$APTDIR/lists/.done" -mmin +1440) ]]; then
+		note "updating the private package lists ($APTDIR)"
+		apt_private apt-get update >&2 ||
+			die "apt-get update of $APTDIR/sources.list failed"
+		cp "$APTDIR/sources.list" "$APTDIR/lists/.done"
+	fi
+}
+
+# private_cache ARGS: apt-cache on the private lists, updated on first use
+PRIVATE_READY=
+private_cache() {
+	[[ -n $PRIVATE_READY ]] || { private_update; PRIVATE_READY=1; }
+	apt_private apt-cache "$@"
+}
+
+apt_download() {	# dir pkg=version...: from the system's index, else ours
+	local dir=$1 p; shift
+	mkdir -p "$dir"
+	for p in "$@"; do
+		# apt-cache show P=V succeeds, silently, when P has no V
+		if apt-cache show "$p" 2>/dev/null | grep '^Version: ' >/dev/null; then
+			(cd "$dir" && apt-get -q -o APT::Sandbox::User=root download "$p" >&2) ||
+				die "apt-get download $p failed"
+		elif private_cache show "$p" 2>/dev/null | grep '^Version: ' >/dev/null; then
+			(cd "$dir" && apt_private apt-get download "$p" >&2) ||
+				die "apt-get download $p (private lists) failed"
+		else
+			die "package $p is in no package index (the system's, or $APTDIR)"
+		fi
+	done
+}
+
+pkg_version() {		# newest version of a package an index offers
+	local v
+	v=$(apt-cache show "$1" 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -1)
+	[[ -n $v ]] || v=$(private_cache show "$1" 2>/dev/null |
+		sed -n 's/^Version: //p' | sort -V | tail -1)
+	echo "$v"
 }
 
 latest() {
 	local s=$1 re
 	case $s in
-	6.1) re='^linux-headers-6\.1\.0-[0-9]+-amd64$' ;;
-	6.12) re='^linux-headers-6\.12\.[0-9]+\+deb[0-9]+-amd64$' ;;
-	*) die "unsupported kernel series '$s' (supported: 6.1, 6.12)" ;;
+	6.1) re='6\.1\.0-[0-9]+' ;;
+	6.12|6.12+deb12) re='6\.12\.[0-9]+\+deb12' ;;
+	6.12+deb13) re='6\.12\.[0-9]+\+deb13' ;;
+	7.x) re='7\.[0-9]+\.[0-9]+\+deb[0-9]+' ;;
+	7.[0-9]|7.[0-9][0-9]) re="${s//./\\.}\\.[0-9]+\\+deb[0-9]+" ;;
+	*) die "unsupported kernel series '$s' (supported: 6.1, 6.12 = 6.12+deb12, 6.12+deb13, 7.x, 7.N)" ;;
 	esac
+	re="^linux-headers-$re-amd64\$"
 	local r
-	r=$(apt-cache search --names-only "$re" 2>/dev/null | awk '{print $1}' |
-		sed 's/^linux-headers-//' | sort -V | tail -1)
-	[[ -n $r ]] || die "no linux-headers package for series $s in the apt index (run 'apt-get update')"
+	r=$({ apt-cache search --names-only "$re" 2>/dev/null
+	      private_cache search --names-only "$re"; } | awk '{print $1}' |
+		sed 's/^linux-headers-//' | sort -uV | tail -1)
+	[[ -n $r ]] || die "no linux-headers package for series $s in the package index (the system's, or $APTDIR)"
 	echo "$r"
+}
+
+# The Debian release that built KVER: its headers' tools link that
+# release's libc and its Makefile names that release's gcc.
+suite_of() {
+	case $1 in
+	6.1.0-*|*+deb12-*) echo bookworm ;;
+	*+deb13-*) echo trixie ;;
+	*) die "kernel $1: cannot tell which Debian release built it (known: 6.1.0-N, +deb12, +deb13)" ;;
+	esac
+}
+
+host_suite() {
+	# shellcheck disable=SC1091
+	(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+}
+
+# A minimal root of SUITE with what building a module needs, made by
+# debootstrap once and remade when this list changes.
+buildroot() {
+	local su=$1 dir=$CACHE/roots/$1 pkgs stamp
+	[[ -n ${SUITE_GCC[$su]:-} ]] || die "no build root for '$su' (known: ${SUITES[*]})"
+	pkgs="${SUITE_GCC[$su]},make,libc6-dev,xz-utils,kmod,bc,patch,dwarves,sparse"
+	case $su in
+	bookworm) pkgs+=",libelf1,libssl3" ;;
+	*) pkgs+=",libelf1t64,libssl3t64" ;;
+	esac
+	stamp="$su $pkgs $(debian_mirror)"
+	if [[ ! -e $dir/.slb-root ]] || [[ $(cat "$dir/.slb-root") != "$stamp" ]]; then
+		[[ $(id -u) -eq 0 ]] ||
+			die "a $su build root is needed ($dir) and making it needs root: run 'sudo tools/kernel.sh buildroot $su' once"
+		command -v debootstrap >/dev/null ||
+			die "a $su build root is needed ($dir): install debootstrap (tools/deps.sh)"
+		note "making a $su build root in $dir (debootstrap, about a minute)"
+		rm -rf "$dir" "$dir.tmp"
+		mkdir -p "$dir.tmp"
+		debootstrap --variant=minbase --include="$pkgs" "$su" "$dir.tmp" \
+			"$(debian_mirror)" >"$dir.log" 2>&1 || {
+			tail -20 "$dir.log" >&2
+			die "debootstrap of $su into $dir.tmp failed (log: $dir.log)"
+		}
+		rm -rf "$dir.tmp/var/cache/apt/archives/"*.deb
+		echo "$stamp" >"$dir.tmp/.slb-root"
+		mv "$dir.tmp" "$dir"
+	fi
+	echo "$dir"
+}
+
+# run_in KVER CMD...: CMD with the toolchain that built KVER.  In a build
+# root, this repository, the cache and the working directory keep their
+# paths (bind mounts in a private mount namespace), so nothing else needs
+# to know.
+run_in() {
+	local kver=$1 su r d; shift
+	su=$(suite_of "$kver")
+	if [[ -n ${KDIR:-} || -e /lib/modules/$kver/build/Makefile ||
+	      $su == "$(host_suite)" ]]; then
+		exec "$@"
+	fi
+	r=$(buildroot "$su")
+	local binds=("$ROOT")
+	[[ $CACHE == "$ROOT"/* ]] || binds+=("$CACHE")
+	[[ $PWD == "$ROOT" || $PWD == "$ROOT"/* || $PWD == "$CACHE"/* ]] || binds+=("$PWD")
+	for d in "${binds[@]}"; do mkdir -p "$r$d"; done
+	# the build root's /tmp, not a host directory it lacks
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	exec env -u TMPDIR unshare -m --propagation private sh -c '
+		r=$1 n=$2; shift 2
+		while [ "$n" -gt 0 ]; do
+			mount --rbind "$1" "$r$1" || exit 1
+			shift; n=$((n - 1))
+		done
+		mount --rbind /proc "$r/proc" && mount --rbind /dev "$r/dev" || exit 1
+		w=$1; shift
+		exec chroot "$r" sh -c '\''cd "$0" && exec "$@"'\'' "$w" "$@"
+	' run_in "$r" "${#binds[@]}" "${binds[@]}" "$PWD" "$@"
 }
 
 default_kver() {
@@ -127,8 +293,9 @@ kdir() {
 			dpkg-deb -x "$d" "$root"
 		done
 		rm -rf "$CACHE/debs/hdr-$kver"
-		# Debian's headers include their -common half by absolute path
-		sed -i "s#^include /usr/src/#include $root/usr/src/#" "$hdr/Makefile"
+		# Debian's headers name their -common half (and from 7.x
+		# themselves, as KBUILD_OUTPUT) by absolute path
+		sed -i "s#^\(include \|KBUILD_OUTPUT=\)/usr/src/#\1$root/usr/src/#" "$hdr/Makefile"
 		touch "$root/.done"
 	fi
 	[[ -e $hdr/Makefile ]] || die "kernel $kver: headers unpacked but $hdr/Makefile is missing"
@@ -147,7 +314,8 @@ source_tar() {
 		xz -dc "$tarball"
 		return
 	fi
-	if ! apt-cache show "linux-source-$s=$v" >/dev/null 2>&1; then
+	if ! apt-cache show "linux-source-$s=$v" 2>/dev/null | grep '^Version: ' >/dev/null &&
+	   ! private_cache show "linux-source-$s=$v" 2>/dev/null | grep '^Version: ' >/dev/null; then
 		die "linux-source-$s version $v (the version of the kernel's headers) is neither installed nor in the apt index; run 'apt-get update', install linux-source-$s=$v, or give a kernel tree with KSRC=<dir>"
 	fi
 	note "fetching linux-source-$s $v ($what)"
@@ -223,15 +391,37 @@ selftests_dir() {
 image_dir() {
 	local kver=$1 dir=$CACHE/kernels/$1/image
 	if [[ ! -e $dir/.done ]]; then
-		local v
+		local v d
 		v=$(deb_version "$kver")
 		note "kernel $kver: fetching linux-image $v"
 		rm -rf "$dir" "$CACHE/debs/img-$kver"
-		apt_download "$CACHE/debs/img-$kver" "linux-image-$kver-unsigned=$v"
+		# up to 6.12 one package; from 7.x the image and its modules
+		# come in two (linux-image-* is then a metapackage)
+		local pkgs=("linux-image-$kver-unsigned=$v")
+		if [[ -z $(pkg_version "linux-image-$kver-unsigned") ]]; then
+			pkgs=("linux-modules-$kver=$v" "linux-base-$kver=$v")
+			if [[ -n $(pkg_version "linux-binary-unsigned-$kver") ]]; then
+				pkgs+=("linux-binary-unsigned-$kver=$v")
+			else
+				pkgs+=("linux-binary-$kver=$v")
+			fi
+		fi
+		apt_download "$CACHE/debs/img-$kver" "${pkgs[@]}"
 		mkdir -p "$dir"
-		dpkg-deb -x "$CACHE/debs/img-$kver"/*.deb "$dir"
+		for d in "$CACHE/debs/img-$kver"/*.deb; do dpkg-deb -x "$d" "$dir"; done
 		rm -rf "$CACHE/debs/img-$kver"
-		[[ -e $dir/boot/vmlinuz-$kver ]] || die "kernel $kver: image package has no boot/vmlinuz-$kver"
+		# trixie's packages install into /usr/lib/modules, 7.x's keep
+		# the kernel there too: one layout for the VM tools
+		if [[ ! -e $dir/lib/modules && -d $dir/usr/lib/modules ]]; then
+			mv "$dir/usr/lib/modules" "$dir/lib/modules" 2>/dev/null ||
+				{ mkdir -p "$dir/lib" && mv "$dir/usr/lib/modules" "$dir/lib/"; }
+		fi
+		local k
+		for k in vmlinuz vmlinuz.unsigned; do
+			[[ -e $dir/boot/vmlinuz-$kver || ! -e $dir/lib/modules/$kver/$k ]] ||
+				{ mkdir -p "$dir/boot" && ln -s "../lib/modules/$kver/$k" "$dir/boot/vmlinuz-$kver"; }
+		done
+		[[ -e $dir/boot/vmlinuz-$kver ]] || die "kernel $kver: image packages have no boot/vmlinuz-$kver"
 		touch "$dir/.done"
 	fi
 	echo "$dir"
@@ -244,11 +434,20 @@ prepare() {
 	s=$(series_of "$kver")
 	src=$(source_dir "$kver")
 	# patches/common applies to every series; patches/<series> holds only
-	# what really differs between 6.1 and 6.12
-	local patches=()
+	# what really differs there: a patch of the same name replaces the
+	# common one, other names are added (all in the order of their names)
+	local patches=() names=()
 	for p in "$ROOT"/patches/common/*.patch "$ROOT/patches/$s"/*.patch; do
-		[[ -e $p ]] && patches+=("$p")
+		[[ -e $p ]] && names+=("${p##*/}")
 	done
+	while read -r p; do
+		[[ -n $p ]] || continue
+		if [[ -e $ROOT/patches/$s/$p ]]; then
+			patches+=("$ROOT/patches/$s/$p")
+		else
+			patches+=("$ROOT/patches/common/$p")
+		fi
+	done < <(printf '%s\n' "${names[@]}" | sort -u)
 	((${#patches[@]})) || die "kernel $kver: no integration patch (patches/common/*.patch)"
 	# redo when the patches or the pristine sources change
 	stamp=$(cat "${patches[@]}" "$src"/drivers/net/bonding/*.[ch] \
@@ -290,12 +489,15 @@ case $cmd in
 default-kver) default_kver ;;
 latest) latest "$1" ;;
 series) series_of "$1" ;;
+suite) suite_of "$1" ;;
 kdir) kdir "$1" ;;
+run) run_in "$@" ;;
+buildroot) buildroot "$1" ;;
 source) source_dir "$1" ;;
 image) image_dir "$1" ;;
 version) deb_version "$1" ;;
 selftests) selftests_dir "$1" ;;
 tarball) source_tar "$(series_of "$1")" "$(deb_version "$1")" "whole tree" ;;
 prepare) prepare "$1" "$2" ;;
-*) die "usage: kernel.sh default-kver|latest SERIES|series KVER|kdir KVER|source KVER|image KVER|version KVER|selftests KVER|tarball KVER|prepare KVER BUILDDIR" ;;
+*) die "usage: kernel.sh default-kver|latest SERIES|series KVER|suite KVER|kdir KVER|run KVER CMD...|buildroot SUITE|source KVER|image KVER|version KVER|selftests KVER|tarball KVER|prepare KVER BUILDDIR" ;;
 esac
