@@ -8,9 +8,17 @@
 #define _BOND_SLB_COMPAT_H
 
 #include <linux/kernel.h>
-/* mac_pton() left <linux/kernel.h> for <linux/hex.h> in 7.x */
-#if __has_include(<linux/hex.h>)
+/* mac_pton() moved from <linux/kernel.h> to <linux/hex.h> after 6.12;
+ * Kbuild defines this where the header exists
+ */
+#ifdef BOND_SLB_HAVE_HEX_H
 #include <linux/hex.h>
+#endif
+
+#include <linux/slab.h>
+/* the typed allocators came in 7.x; checkpatch there asks for them */
+#ifndef kvzalloc_obj
+#define kvzalloc_obj(P, GFP) kvzalloc(sizeof(P), GFP)
 #endif
 
 #endif /* _BOND_SLB_COMPAT_H */

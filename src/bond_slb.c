@@ -51,6 +51,7 @@
 #include <net/bond_options.h>
 #include <net/bond_slb.h>
 
+#include "bond_slb_compat.h"
 #include "bond_slb_core.h"
 #include "bond_slb_parse.h"
 
@@ -2241,7 +2242,7 @@ int bond_slb_open(struct bonding *bond)
 	struct slave *slave;
 
 	/* about 30 KB: not worth an order-3 page block */
-	slb = kvzalloc(sizeof(*slb), GFP_KERNEL);
+	slb = kvzalloc_obj(*slb, GFP_KERNEL);
 	if (!slb)
 		return -ENOMEM;
 	slb->pcpu = netdev_alloc_pcpu_stats(struct slb_pcpu);

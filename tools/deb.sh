@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 OUT=$ROOT/build/deb
-PKGS=(dpkg-dev debhelper dh-dkms make)
+PKGS=(dpkg-dev debhelper dh-dkms make build-essential)
 
 die() { echo "deb.sh: error: $*" >&2; exit 1; }
 

@@ -6,7 +6,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 tools/deps.sh
-KVER=${1:-$(tools/kernel.sh latest 6.1)}
+KVER=${1:-$(tools/kernel.sh latest host)}
 echo "building bonding.ko for $KVER ..."
 make -s module KVER="$KVER" >build.log.tmp 2>&1 || { cat build.log.tmp; exit 1; }
 rm -f build.log.tmp

@@ -1,20 +1,28 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Install what building and testing need, on Debian 12: only what is
+# Install what building and testing need, on Debian 12 or 13: only what is
 # missing, so a second run is fast and changes nothing.
 #
 #   deps.sh          what make check needs
 #   deps.sh debug    and what building the debug kernel needs (check-debug)
 set -euo pipefail
 
-PKGS=(make gcc gcc-12 libc6-dev patch xz-utils cpio gzip kmod dwarves
-      libelf1 libssl3 zlib1g apt-utils
+# shellcheck disable=SC1091
+CODENAME=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+PKGS=(make gcc libc6-dev patch xz-utils cpio gzip kmod dwarves
+      zlib1g apt-utils debootstrap	# a root for another release's kernels
       qemu-system-x86 busybox-static bash iproute2 ethtool tcpdump
       iputils-ping procps sparse perl zstd binutils gnuplot-nox
       dpkg-dev pkgconf libmnl-dev	# make iproute2
-      debhelper dh-dkms		# make deb
-      clang libclang-rt-14-dev	# fuzzing (libFuzzer)
+      debhelper dh-dkms build-essential	# make deb
+      clang			# fuzzing (libFuzzer)
       jq)			# upstream bonding selftests, in the VM
+# what the kernels of the host's own release are built with, and the
+# libraries their headers' tools link
+case $CODENAME in
+bookworm) PKGS+=(gcc-12 libelf1 libssl3 libclang-rt-14-dev) ;;
+*) PKGS+=(gcc-14 libelf1t64 libssl3t64 libclang-rt-dev) ;;
+esac
 # make check-debug: a whole kernel
 [[ ${1:-} != debug ]] || PKGS+=(flex bison bc libelf-dev libssl-dev)
 

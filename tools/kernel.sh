@@ -7,11 +7,13 @@
 # Packages are unpacked into a cache, never installed on the host.
 #
 #   kernel.sh default-kver            running kernel if it has headers, else
-#                                     the newest Debian 6.1 release
+#                                     latest host
 #   kernel.sh latest SERIES           newest release of a series: 6.1, 6.12
 #                                     (= 6.12+deb12, bookworm's build),
 #                                     6.12+deb13 (trixie's), 7.x (newest 7
-#                                     of trixie-backports) or 7.N
+#                                     of trixie-backports), 7.N, or host
+#                                     (the host's release's: 6.1 on Debian
+#                                     12, 6.12+deb13 on Debian 13)
 #   kernel.sh series KVER             6.1 / 6.12 / 7.3 ...
 #   kernel.sh suite KVER              the Debian release that built KVER
 #                                     (bookworm, trixie): its toolchain
@@ -53,6 +55,9 @@ SRC_PATHS=(drivers/net/bonding include/net/bonding.h include/net/bond_3ad.h
 	   scripts/const_structs.checkpatch
 	   tools/testing/selftests/drivers/net/bonding
 	   Documentation/networking/bonding.rst)
+# in some trees only: sparse's version check, which 7.x's Kbuild runs and
+# its headers package lacks (make lint puts it back)
+SRC_OPTIONAL=(scripts/checker-valid.sh)
 # make upstream-selftests: the bonding selftests and what they source
 SELFTEST_PATHS=(tools/testing/selftests/drivers/net/bonding
 		tools/testing/selftests/net/forwarding/lib.sh
@@ -149,6 +154,10 @@ pkg_version() {		# newest version of a package an index offers
 
 latest() {
 	local s=$1 re
+	if [[ $s == host ]]; then
+		# the host's own release's kernel
+		case $(host_suite) in trixie) s=6.12+deb13 ;; *) s=6.1 ;; esac
+	fi
 	case $s in
 	6.1) re='6\.1\.0-[0-9]+' ;;
 	6.12|6.12+deb12) re='6\.12\.[0-9]+\+deb12' ;;
@@ -248,7 +257,7 @@ default_kver() {
 	if [[ -e /lib/modules/$r/build/Makefile ]]; then
 		echo "$r"
 	else
-		latest 6.1
+		latest host
 	fi
 }
 
@@ -341,16 +350,23 @@ source_dir() {
 	s=$(series_of "$kver")
 	v=$(deb_version "$kver")
 	dir=$CACHE/src/$s-$v
-	if [[ ! -e $dir/.done ]]; then
+	# .done names what was asked for: a longer list extracts again
+	if [[ ! -e $dir/.done || $(cat "$dir/.done") != "${SRC_PATHS[*]} ${SRC_OPTIONAL[*]}" ]]; then
 		local members=()
-		for p in "${SRC_PATHS[@]}"; do members+=("linux-source-$s/$p"); done
+		for p in "${SRC_PATHS[@]}" "${SRC_OPTIONAL[@]}"; do members+=("linux-source-$s/$p"); done
 		rm -rf "$dir" "$dir.tmp"
 		mkdir -p "$dir.tmp"
+		# an optional member missing makes tar fail after extracting
+		# the others: judge by what arrived
 		source_tar "$s" "$v" "bonding sources" |
-			tar -x -C "$dir.tmp" --strip-components=1 "${members[@]}" ||
-			die "kernel $kver: cannot extract ${SRC_PATHS[*]} from linux-source-$s $v"
+			tar -x -C "$dir.tmp" --strip-components=1 "${members[@]}" 2>"$dir.err" || true
+		for p in "${SRC_PATHS[@]}"; do
+			[[ -e $dir.tmp/$p ]] || { cat "$dir.err" >&2
+				die "kernel $kver: cannot extract $p from linux-source-$s $v"; }
+		done
+		rm -f "$dir.err"
 		mv "$dir.tmp" "$dir"
-		touch "$dir/.done"
+		echo "${SRC_PATHS[*]} ${SRC_OPTIONAL[*]}" >"$dir/.done"
 	fi
 	echo "$dir"
 }

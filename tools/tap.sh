@@ -34,10 +34,18 @@ count_ktap() {	# prefix file
 # run_tap LOG CMD...: run a test script, count its "ok - " / "not ok - "
 # lines; a script that fails without a "not ok" line is a failure too
 run_tap() {
-	local log=$1 line rc t0=$SECONDS
+	local log=$1 rc t0=$SECONDS
 	shift
 	"$@" >"$log" 2>&1
 	rc=$?
+	tap_log "$log" "$rc" "${*##*/}"
+	echo "# ${1##*/}: $((SECONDS - t0)) s"
+}
+
+# tap_log LOG RC NAME: the counting half of run_tap, for a script that ran
+# elsewhere (in the background) with exit code RC
+tap_log() {
+	local line
 	while IFS= read -r line; do
 		case $line in
 		"ok - "*" # SKIP"*) line=${line#ok - }; result skip "${line%% # SKIP*}" ;;
@@ -45,11 +53,10 @@ run_tap() {
 		"not ok - "*) result fail "${line#not ok - }" ;;
 		*) echo "$line" ;;
 		esac
-	done <"$log"
-	if ((rc != 0)) && ! grep -q '^not ok - ' "$log"; then
-		result fail "${*##*/} (exit $rc, no result)"
+	done <"$1"
+	if (($2 != 0)) && ! grep -q '^not ok - ' "$1"; then
+		result fail "$3 (exit $2, no result)"
 	fi
-	echo "# ${1##*/}: $((SECONDS - t0)) s"
 }
 
 # vm_digest LABEL KTAP: when a VM run crashed or its kernel complained,

@@ -8,7 +8,10 @@
 # DKMS build and install our module for the Debian 6.1/6.12 kernels whose
 # headers are installed (tools/test-dkms.sh installs them; run it first),
 # and `apt remove` must bring Debian's module back.  SLB_DEB_INSTALL=0
-# skips that part.  Prints "ok - ..." / "not ok - ..." lines.
+# skips that part.  SLB_DEB_UPGRADE=<series> (e.g. 7.x) then installs
+# that series' newest kernel and headers, as an admin's upgrade would, and
+# DKMS must build ours for it by itself.  Prints "ok - ..." / "not ok - ..."
+# lines.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -115,6 +118,39 @@ for r in "${kernels[@]}"; do
 	[[ $st == *": installed"* && $f == */updates/dkms/bonding.ko* && $v == *+slb ]] && good=yes
 	check "after apt install, DKMS built and installed ours for $r ($f, $v)" [ $good = yes ]
 done
+if [[ -n ${SLB_DEB_UPGRADE:-} ]]; then
+	if ! r=$(tools/kernel.sh latest "$SLB_DEB_UPGRADE" 2>"$T/upgrade.log"); then
+		tail -5 "$T/upgrade.log" | sed 's/^/# /'
+		nok "find the newest $SLB_DEB_UPGRADE kernel for the upgrade"
+	elif [[ -e /lib/modules/$r/build/Makefile ]]; then
+		nok "upgrade to $r: its headers are installed already (the upgrade must bring them)"
+	else
+		t0=$SECONDS
+		# a backports kernel is installed as Debian documents it, with
+		# -t <release>-backports (its linux-base comes from there too)
+		bp=()
+		if [[ $(tools/kernel.sh version "$r") == *~bpo* ]]; then
+			# shellcheck disable=SC1091
+			bp=(-t "$(. /etc/os-release && echo "$VERSION_CODENAME")-backports")
+		fi
+		if DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 \
+				"${bp[@]}" "linux-image-$r" "linux-headers-$r" >"$T/apt-upgrade.log" 2>&1; then
+			ok "kernel upgrade: apt install ${bp[*]} linux-image-$r linux-headers-$r ($((SECONDS - t0)) s)"
+		else
+			tail -20 "$T/apt-upgrade.log" | sed 's/^/# /'
+			nok "kernel upgrade: apt install linux-image-$r linux-headers-$r"
+		fi
+		st=$(dkms status -m "$NAME" -v "$VER" -k "$r" 2>&1)
+		f=$(modinfo -k "$r" -F filename bonding 2>&1)
+		v=$(modinfo -k "$r" -F version bonding 2>&1)
+		good=no
+		[[ $st == *": installed"* && $f == */updates/dkms/bonding.ko* && $v == *+slb ]] && good=yes
+		check "after the kernel upgrade, DKMS built and installed ours for $r by itself ($f, $v)" [ $good = yes ]
+		[[ $good == yes ]] || grep -h '^kernel.sh: \|rror' "/var/lib/dkms/$NAME/$VER/build/make.log" 2>/dev/null |
+			tail -5 | sed 's/^/# /'
+		kernels+=("$r")
+	fi
+fi
 if DEBIAN_FRONTEND=noninteractive apt-get remove -y -q -o DPkg::Lock::Timeout=600 \
 		"$PKG" >"$T/apt-remove.log" 2>&1; then
 	ok "apt remove $PKG"
