@@ -70,6 +70,7 @@ $(SLBGEN): $(ROOT)/tools/slbgen.c
 vmtest: module $(SLBGEN)
 	@$(ROOT)/tools/vm/run.sh --kver $(KVER) --extra-bin $(SLBGEN) \
 		$(if $(wildcard $(IP_SLB)),--extra-bin $(IP_SLB)) \
+		--extra-tree $$($(ROOT)/tools/vm/guest-debs.sh ifupdown ifenslave) \
 		--image-root $$($(ROOT)/tools/kernel.sh image $(KVER)) \
 		--module $(BUILD)/bonding.ko --tests $(ROOT)/selftests \
 		--out $(BUILD)/vm $(if $(TESTS),--only $(TESTS))

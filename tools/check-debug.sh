@@ -85,6 +85,7 @@ extra=(--extra-bin "$ROOT/build/tools/slbgen")
 [[ -x build/iproute2/ip-slb ]] || tools/iproute2.sh >"$LOGDIR/iproute2.log" 2>&1 ||
 	echo "# iproute2 with balance-slb did not build: 95-iproute2-slb will skip"
 [[ ! -x build/iproute2/ip-slb ]] || extra+=(--extra-bin "$ROOT/build/iproute2/ip-slb")
+tree=$(tools/vm/guest-debs.sh ifupdown ifenslave) && extra+=(--extra-tree "$tree")
 
 echo "== VM selftests on $KVER (timeout ${TIMEOUT}s per test, ${MEM} MiB, stress ${STRESS}s)"
 t0=$SECONDS

@@ -228,8 +228,10 @@ buildroot() {
 run_in() {
 	local kver=$1 su r d; shift
 	su=$(suite_of "$kver")
-	if [[ -n ${KDIR:-} || -e /lib/modules/$kver/build/Makefile ||
-	      $su == "$(host_suite)" ]]; then
+	# a kernel tree given as KDIR (not headers we unpacked) was built
+	# here, with the host's compiler
+	if [[ ( -n ${KDIR:-} && $KDIR != "$CACHE"/* ) ||
+	      -e /lib/modules/$kver/build/Makefile || $su == "$(host_suite)" ]]; then
 		exec "$@"
 	fi
 	r=$(buildroot "$su")

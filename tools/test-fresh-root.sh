@@ -14,6 +14,7 @@
 #   tools/test-deb.sh           the package: apt install builds for 6.12,
 #                               then a kernel upgrade to the newest 7.x of
 #                               trixie-backports must rebuild by itself
+#   tools/test-dkms.sh          DKMS by hand for that 7.x kernel
 #
 # Prints "ok - debian13: ..." / "not ok - debian13: ..." lines; needs root
 # (debootstrap, chroot).  The root is build/fresh-trixie, made anew on every
@@ -92,14 +93,14 @@ step() {	# step NAME DESC SCRIPT: ok/nok by exit status, with its time
 	fi
 }
 # test scripts print their own ok/not ok lines: pass them on, prefixed
-tap_in_root() {	# tap_in_root NAME SCRIPT
+tap_in_root() {	# tap_in_root NAME LABEL SCRIPT
 	local line
-	in_root "$1" "$2"
+	in_root "$1" "$3"
 	local st=$?
 	while IFS= read -r line; do
 		case $line in
-		"ok - "*) echo "ok - debian13: ${line#ok - }" ;;
-		"not ok - "*) echo "not ok - debian13: ${line#not ok - }"; rc=1 ;;
+		"ok - "*) echo "ok - debian13: $2${line#ok - }" ;;
+		"not ok - "*) echo "not ok - debian13: $2${line#not ok - }"; rc=1 ;;
 		"#"*) echo "$line" ;;
 		esac
 	done <"$ROOT/build/fresh-$SUITE-$1.log"
@@ -120,7 +121,9 @@ if step demo "make demo on Debian 13" 'make demo'; then
 	fi
 fi
 step unit "make unit on Debian 13" 'make unit'
-tap_in_root dkms 'SLB_SERIES=6.12+deb13 tools/test-dkms.sh'
-tap_in_root deb 'SLB_SERIES=6.12+deb13 SLB_DEB_UPGRADE=7.x tools/test-deb.sh'
+tap_in_root dkms "" 'SLB_SERIES=6.12+deb13 tools/test-dkms.sh'
+tap_in_root deb "" 'SLB_SERIES=6.12+deb13 SLB_DEB_UPGRADE=7.x tools/test-deb.sh'
+# DKMS by hand for the 7.x kernel the upgrade installed
+tap_in_root dkms-7 "7.x " 'SLB_SERIES=7.x tools/test-dkms.sh'
 echo "# fresh Debian 13 root: $((SECONDS - t0)) s"
 exit $rc

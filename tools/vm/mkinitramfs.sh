@@ -4,7 +4,7 @@
 #   mkinitramfs.sh OUT.cpio.{zst,gz} --image-root DIR --kver REL
 #                  --module PATH/bonding.ko --tests DIR
 #                  [--init FILE] [--extra-modules "m1 m2"] [--extra-ko PATH]...
-#                  [--extra-bin PATH]...
+#                  [--extra-bin PATH]... [--extra-tree DIR]...
 #
 # The userland is copied from the host (bash, busybox, iproute2, ethtool,
 # tcpdump, kmod, ping, timeout + their shared libraries); the kernel modules
@@ -20,6 +20,12 @@
 # --extra-bin copies a host program (e.g. a test traffic generator built by
 # the Makefile) with its shared libraries into /usr/bin.
 #
+# --extra-tree copies a file tree (unpacked Debian packages: see
+# guest-debs.sh) into the guest's root, /bin, /sbin and /lib into /usr as the
+# guest is merged-/usr, without documentation; its ELF files get their
+# shared libraries.  It goes in before busybox, whose applets never shadow
+# a real program (ifupdown's ifup over busybox's).
+#
 # The compression follows the output name: .zst -> zstd, otherwise gzip -1.
 # Both Debian kernels (6.1, 6.12) have CONFIG_RD_ZSTD=y and CONFIG_RD_GZIP=y;
 # we check the image's config anyway and fall back to gzip.
@@ -28,7 +34,7 @@ set -euo pipefail
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 
 out="" image_root="" kver="" module="" tests="" init=""
-extra_mods=() extra_kos=() extra_bins=()
+extra_mods=() extra_kos=() extra_bins=() extra_trees=()
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 while [ $# -gt 0 ]; do
@@ -41,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--extra-modules) read -r -a em <<<"${2//,/ }"; extra_mods+=("${em[@]}"); shift 2 ;;
 	--extra-ko) extra_kos+=("$2"); shift 2 ;;
 	--extra-bin) extra_bins+=("$2"); shift 2 ;;
+	--extra-tree) extra_trees+=("$2"); shift 2 ;;
 	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) [ -z "$out" ] || die "more than one output given"; out=$1; shift ;;
@@ -61,6 +68,7 @@ if [ -f "$tests/lib.sh" ] && [ -d "$tests/vm" ]; then top=$tests tests=$tests/vm
 elif [ -f "$tests/../lib.sh" ]; then top=$tests/..
 else die "no lib.sh in or above $tests"; fi
 for b in "${extra_bins[@]}"; do [ -x "$b" ] || die "no program $b"; done
+for t in "${extra_trees[@]}"; do [ -d "$t" ] || die "no directory $t"; done
 
 # Modules the tests rely on (an error if the image lacks one); bonding's own
 # dependencies are added below.
@@ -104,11 +112,28 @@ need_bin() {
 for b in bash ip bridge tc ethtool tcpdump timeout ping kmod; do need_bin "$b"; done
 # optional helpers: only if the host has them (readlink: the upstream
 # selftests' libraries want coreutils' readlink -e, busybox has no -e;
-# pgrep/pkill: busybox-static has neither)
-for b in jq ss nstat socat readlink pgrep pkill; do
+# pgrep/pkill: busybox-static has neither; run-parts: ifupdown calls it
+# with --verbose, which busybox's lacks)
+for b in jq ss nstat socat readlink pgrep pkill run-parts; do
 	if command -v "$b" >/dev/null; then need_bin "$b"; fi
 done
 for b in "${extra_bins[@]}"; do add_bin "$(readlink -f "$b")" "/usr/bin/${b##*/}"; done
+for t in "${extra_trees[@]}"; do
+	while IFS= read -r -d '' f; do
+		rel=${f#./}
+		case $rel in
+		.done|usr/share/doc/*|usr/share/man/*|usr/share/lintian/*|usr/share/bug/*) continue ;;
+		bin/*|sbin/*|lib/*) dst=/usr/$rel ;;
+		*) dst=/$rel ;;
+		esac
+		mkdir -p "$stage$(dirname "$dst")"
+		cp -P "$t/$rel" "$stage$dst"
+		if [ -f "$t/$rel" ] && [ ! -L "$t/$rel" ] &&
+		   [ "$(head -c 4 "$t/$rel" | tr -d '\0')" = "$(printf '\177ELF')" ]; then
+			add_libs "$t/$rel"
+		fi
+	done < <(cd "$t" && find . \( -type f -o -type l \) -print0)
+done
 # iputils' ping is ping6 when called so (the upstream selftests call ping6;
 # busybox's would not take their fractional -i)
 for t in ping4 ping6; do ln -sf ping "$stage/usr/bin/$t"; done

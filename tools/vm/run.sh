@@ -5,12 +5,13 @@
 #   run.sh --image-root DIR --kver REL --module PATH/bonding.ko --tests DIR
 #          --out DIR [--only a.sh,b.sh] [--timeout S] [--smp N] [--mem M]
 #          [--append "kernel args"] [--extra-ko PATH.ko]... [--limit S]
-#          [--extra-bin PROGRAM]... [--kmemleak]
+#          [--extra-bin PROGRAM]... [--extra-tree DIR]... [--kmemleak]
 #          [--tcg-thread single|multi|icount]
 #
 #   --append   more kernel parameters (later ones win, e.g. panic_on_warn=0)
 #   --extra-ko another module for updates/ (e.g. a test helper)
 #   --extra-bin a host program to put in the guest's /usr/bin (with its libs)
+#   --extra-tree a file tree for the guest's root (tools/vm/guest-debs.sh)
 #   --limit    overall wall-clock limit for QEMU in seconds (default: sum of
 #              per-test timeouts + 15 s per test + 180 s for the boot)
 #   --kmemleak after the last test, have the guest scan for leaks (debug
@@ -77,6 +78,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--extra-ko) extra+=(--extra-ko "$2"); shift 2 ;;
 	--extra-bin) extra+=(--extra-bin "$2"); shift 2 ;;
+	--extra-tree) extra+=(--extra-tree "$2"); shift 2 ;;
 	--limit) limit=$2; shift 2 ;;
 	--judge-only) judge_only=1; shift ;;
 	--kmemleak) kmemleak=1; shift ;;
