@@ -98,6 +98,8 @@ else
 	result fail "fuzz: slb_migrate parser (see build/check/fuzz.log)"
 fi
 
+echo "# time: setup, iproute2, unit tests and fuzzing: $SECONDS s"
+t_part=$SECONDS
 # --- build, style and images for every kernel (serial) --------------------------
 kvers=()
 for s in $SERIES_FULL $SERIES_CORE; do
@@ -217,7 +219,10 @@ for l in 0 1; do
 	) &
 	lane_pids+=($!)
 done
+echo "# time: builds, tests of the build, style checks, downloads: $((SECONDS - t_part)) s"
+t_part=$SECONDS
 wait "${lane_pids[@]}"
+echo "# time: the two VM lanes: $((SECONDS - t_part)) s"
 
 # --- their results, in kernel order --------------------------------------------
 for kver in "${kvers[@]}"; do
@@ -257,6 +262,7 @@ SLB_SERIES=$host_series run_tap "$LOGDIR/test-deb.log" tools/test-deb.sh
 echo "== a fresh Debian 13 root: the README's commands, DKMS, a kernel upgrade"
 run_tap "$LOGDIR/test-fresh-root.log" tools/test-fresh-root.sh
 
+echo "# time: all of make check: $SECONDS s"
 finish
 exit
 }
