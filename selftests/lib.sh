@@ -245,6 +245,21 @@ topo_bond() {
 	ipb <<<"${b}link set $name up"
 }
 
+# vms_on_br0: bridge br0 with VMs vm0 and vm1 (topo_vms with the names of
+# balance-slb-admin.rst, whose examples put bond0 into br0)
+vms_on_br0() {
+	must ip link add br0 type bridge mcast_snooping 0
+	SLB_LINKS+=(br0)
+	quiet_if br0
+	must ip link set br0 up
+	vm_add 0 br0
+	vm_add 1 br0
+}
+
+# ping_tries NS ADDR: ns_ping up to three times (a slow host, TCG on a
+# loaded CI machine, may lose the first ARP round while slaves come up)
+ping_tries() { ns_ping "$@" >/dev/null || ns_ping "$@" >/dev/null || ns_ping "$@"; }
+
 # vm_add K [BRIDGE]: netns vmK with link vmK, peer vhK on BRIDGE (default hbr0)
 vm_add() {
 	local k=$1 br=${2:-hbr0} vm=vm$1

@@ -110,12 +110,17 @@ else
 	tail -20 "$T/apt-install.log" | sed 's/^/# /'
 	nok "apt install ./${DEB##*/}"
 fi
+# ours_for R: DKMS installed ours for R and modinfo finds it (sets f, v)
+ours_for() {
+	local st
+	st=$(dkms status -m "$NAME" -v "$VER" -k "$1" 2>&1)
+	f=$(modinfo -k "$1" -F filename bonding 2>&1)
+	v=$(modinfo -k "$1" -F version bonding 2>&1)
+	[[ $st == *": installed"* && $f == */updates/dkms/bonding.ko* && $v == *+slb ]]
+}
 for r in "${kernels[@]}"; do
-	st=$(dkms status -m "$NAME" -v "$VER" -k "$r" 2>&1)
-	f=$(modinfo -k "$r" -F filename bonding 2>&1)
-	v=$(modinfo -k "$r" -F version bonding 2>&1)
 	good=no
-	[[ $st == *": installed"* && $f == */updates/dkms/bonding.ko* && $v == *+slb ]] && good=yes
+	ours_for "$r" && good=yes
 	check "after apt install, DKMS built and installed ours for $r ($f, $v)" [ $good = yes ]
 done
 if [[ -n ${SLB_DEB_UPGRADE:-} ]]; then
@@ -140,11 +145,8 @@ if [[ -n ${SLB_DEB_UPGRADE:-} ]]; then
 			tail -20 "$T/apt-upgrade.log" | sed 's/^/# /'
 			nok "kernel upgrade: apt install linux-image-$r linux-headers-$r"
 		fi
-		st=$(dkms status -m "$NAME" -v "$VER" -k "$r" 2>&1)
-		f=$(modinfo -k "$r" -F filename bonding 2>&1)
-		v=$(modinfo -k "$r" -F version bonding 2>&1)
 		good=no
-		[[ $st == *": installed"* && $f == */updates/dkms/bonding.ko* && $v == *+slb ]] && good=yes
+		ours_for "$r" && good=yes
 		check "after the kernel upgrade, DKMS built and installed ours for $r by itself ($f, $v)" [ $good = yes ]
 		[[ $good == yes ]] || grep -h '^kernel.sh: \|rror' "/var/lib/dkms/$NAME/$VER/build/make.log" 2>/dev/null |
 			tail -5 | sed 's/^/# /'

@@ -34,12 +34,7 @@ trap cleanup_ifupdown EXIT
 
 load_bonding
 topo_switch 2
-must ip link add br0 type bridge mcast_snooping 0
-SLB_LINKS+=(br0)
-quiet_if br0
-must ip link set br0 up
-vm_add 0 br0
-vm_add 1 br0
+vms_on_br0
 
 mkdir -p /run/network /etc/network
 # the stanza of balance-slb-admin.rst, bond0 put into br0 without
@@ -71,8 +66,6 @@ check_eq "bond0 is a port of br0" "$(basename "$(readlink /sys/class/net/bond0/m
 check_eq "bond0 is up" "$(cat /sys/class/net/bond0/operstate)" up
 # shellcheck disable=SC2016 # expanded by sh -c
 wait_for -t 5 sh -c '[ "$(grep -c "^MII Status: up" /proc/net/bonding/bond0)" = 3 ]' >/dev/null
-# a slow host may lose the first ARP round while the slaves come up
-ping_tries() { ns_ping "$@" >/dev/null || ns_ping "$@" >/dev/null || ns_ping "$@"; }
 for k in 0 1; do
 	check "vm$k reaches the server through the bond ifup made" ping_tries "vm$k" "$SRV_IP4"
 done

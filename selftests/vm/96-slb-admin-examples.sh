@@ -16,18 +16,6 @@ CONF=/etc/modprobe.d/bonding-slb.conf
 cleanup_conf() { local rc=$?; rm -f "$CONF"; (exit $rc); cleanup_all; }
 trap cleanup_conf EXIT
 
-# bridge br0 with VMs vm0, vm1 (lib.sh's topo_vms with the doc's names)
-vms_on_br0() {
-	must ip link add br0 type bridge mcast_snooping 0
-	SLB_LINKS+=(br0)
-	quiet_if br0
-	must ip link set br0 up
-	vm_add 0 br0
-	vm_add 1 br0
-}
-# a slow host (TCG on a loaded CI machine) may lose the first ARP round
-# while the slaves come up: three tries of ns_ping before failing
-ping_tries() { ns_ping "$@" >/dev/null || ns_ping "$@" >/dev/null || ns_ping "$@"; }
 vms_reach_server() {	# DESC
 	# both slaves and the bond up (miimon) before judging reachability
 	# shellcheck disable=SC2016 # expanded by sh -c
