@@ -98,7 +98,8 @@ iproute2:
 # this in /usr/src/bonding-slb-<version>.
 DKMS_FILES = dkms.conf Makefile Kbuild LICENSE README.md tools/kernel.sh \
 	$(patsubst $(ROOT)/%,%,$(wildcard $(addprefix $(ROOT)/,src/*.[ch] \
-		include/*.h include/*/*.h patches/common/*.patch \
+		src/oot/*.[ch] include/*.h include/*/*.h patches/common/*.patch \
+		patches/oot/*.patch \
 		patches/[0-9]*/*.patch)))
 
 dkms-src:

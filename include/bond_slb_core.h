@@ -20,25 +20,22 @@
 #define SLB_DEFAULT_SPEED_MBPS	1000
 
 /*
- * Rebalancing (see Documentation/networking/balance-slb.rst).  All levels
- * are relative to the bound: the lowest highest-utilisation any placement
- * could reach (total load over total speed, or the heaviest bucket on the
- * fastest slave, whichever is higher).
+ * Rebalancing (Documentation/networking/balance-slb.rst has the long
+ * version).  The yardstick is the bound: the lowest highest-utilisation
+ * any placement could reach (total load over total speed, or the heaviest
+ * bucket on the fastest slave, whichever is higher).
  *
- * A run acts only when the busiest slave carries at least
- * SLB_MIN_REBALANCE_LOAD bytes/s and is more than SLB_IMBALANCE_PCT above
- * the bound by more than the noise margin of its measured load
- * (SLB_NOISE_SIGMAS_X10 / 10 standard deviations, from the buckets'
- * deviations).  It then plans up to SLB_MAX_MOVES_PER_RUN moves, each off
- * the then busiest slave to any usable slave, until the busiest is that
- * noise margin below SLB_IMBALANCE_PCT; a move must lower the busiest by
- * SLB_MIN_STEP_PERMILLE and leave the receiver below where the busiest was
- * by that and by the noise margin of both.  No slave both gives and takes
- * in one run (no swaps, no chains).  The plan is carried out only if it
- * lowers the overload (the utilisation above the SLB_IMBALANCE_PCT level,
- * summed over the slaves) by SLB_MIN_GAIN_PCT; otherwise nothing moves.
- * Small steps count: where the load is spread over many light buckets,
- * several together do what no single one can.
+ * - A run acts only if the busiest slave carries SLB_MIN_REBALANCE_LOAD
+ *   and is more than SLB_IMBALANCE_PCT above the bound, by more than the
+ *   noise of its measured load (SLB_NOISE_SIGMAS_X10 / 10 standard
+ *   deviations).
+ * - It then plans up to SLB_MAX_MOVES_PER_RUN moves, each off the then
+ *   busiest slave, while each lowers the busiest by SLB_MIN_STEP_PERMILLE
+ *   and leaves the receiver below where the busiest was.  No slave both
+ *   gives and takes in one run.
+ * - The plan is kept only if it lowers the total overload (utilisation
+ *   above the SLB_IMBALANCE_PCT level, summed over the slaves) by
+ *   SLB_MIN_GAIN_PCT; otherwise nothing moves.
  */
 #define SLB_MIN_REBALANCE_LOAD	125000		/* 1 Mbit/s */
 #define SLB_IMBALANCE_PCT	5

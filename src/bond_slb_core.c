@@ -4,7 +4,7 @@
  */
 #include "bond_slb_core.h"
 
-static u32 slb_speed(u32 speed_mbps)
+static u32 slb_speed_or_default(u32 speed_mbps)
 {
 	return speed_mbps ? speed_mbps : SLB_DEFAULT_SPEED_MBPS;
 }
@@ -12,7 +12,7 @@ static u32 slb_speed(u32 speed_mbps)
 u64 slb_util(u64 load, u32 speed_mbps)
 {
 	/* scaled so that slow links and small loads keep precision */
-	return load * 1024 / slb_speed(speed_mbps);
+	return load * 1024 / slb_speed_or_default(speed_mbps);
 }
 
 /* ------------------------------------------------------------ averages */
@@ -71,11 +71,18 @@ static u64 slb_isqrt(u64 x)
 }
 
 /*
- * How many times the square root of a slave's summed squared bucket
- * deviations its averaged load may be off, in Q12: a sample's standard
- * deviation is about 1.25 times its mean absolute deviation, and an
- * average giving each sample the weight a = sample/span has a / (2 - a)
- * times a sample's variance.  Times SLB_NOISE_SIGMAS_X10 / 10.
+ * The noise margin: how far a slave's averaged load may be off by chance,
+ * as a multiple of the square root of its buckets' summed squared
+ * deviations.  Fixed point with 12 fraction bits (4096 is 1.0).
+ *
+ * A sample's standard deviation is about 1.25 times its mean absolute
+ * deviation (1.25^2 = 1.5625), and an average that gives each sample the
+ * weight a = sample/span has a / (2 - a) times one sample's variance:
+ *
+ *	factor = k * sqrt(1.5625 * a / (2 - a)),  k = SLB_NOISE_SIGMAS_X10 / 10
+ *
+ * In integers, 1.5625 = 15625 / 10000 and k^2 = k2 / 100; the value under
+ * the root is scaled by 2^24 so that the root has 12 fraction bits.
  */
 static u64 slb_noise_factor(u32 interval_ms)
 {
@@ -85,7 +92,6 @@ static u64 slb_noise_factor(u32 interval_ms)
 
 	if (span < sample)
 		span = sample;
-	/* 1.5625 * k^2 * a / (2 - a), in Q24: sqrt is Q12 */
 	return slb_isqrt((k2 * 15625 * sample << 24) /
 			 (1000000ULL * (2 * span - sample)));
 }
@@ -137,8 +143,8 @@ bool slb_place_better(u64 util, unsigned int nbuckets, u32 speed_mbps,
 	 * counting the new one, so a 10 Gb/s link takes ten buckets for
 	 * each one a 1 Gb/s link takes (and the first ones).
 	 */
-	return (u64)(nbuckets + 1) * slb_speed(best_speed_mbps) <
-	       (u64)(best_nbuckets + 1) * slb_speed(speed_mbps);
+	return (u64)(nbuckets + 1) * slb_speed_or_default(best_speed_mbps) <
+	       (u64)(best_nbuckets + 1) * slb_speed_or_default(speed_mbps);
 }
 
 u16 slb_least_utilised(const struct slb_core *c, const u64 *load,
@@ -204,7 +210,7 @@ static u64 slb_bound(const struct slb_core *c, const u64 *load)
 	u32 fastest = 0;
 
 	for (i = 0; i < c->nslaves; i++) {
-		u32 sp = slb_speed(c->slave[i].speed_mbps);
+		u32 sp = slb_speed_or_default(c->slave[i].speed_mbps);
 
 		if (!c->slave[i].usable)
 			continue;

@@ -28,7 +28,7 @@ fi
 
 name=$(sed -n 's/^PACKAGE_NAME="\(.*\)"$/\1/p' dkms.conf)
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' dkms.conf)
-modver=$(sed -n 's/^#define BOND_SLB_VERSION[[:space:]]*"\(.*\)"$/\1/p' include/net/bond_slb.h)
+modver=$(sed -n 's/^#define BOND_SLB_VERSION[[:space:]]*"\(.*\)"$/\1/p' include/compat/bond_slb_compat.h)
 [[ -n $name && -n $ver ]] || die "no PACKAGE_NAME/PACKAGE_VERSION in dkms.conf"
 [[ $modver == "$ver+slb" ]] ||
 	die "dkms.conf PACKAGE_VERSION $ver does not match BOND_SLB_VERSION $modver (want $ver+slb)"

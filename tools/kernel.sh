@@ -29,6 +29,8 @@
 #   kernel.sh selftests KVER          tools/testing/selftests dir with the
 #                                     upstream bonding selftests and the
 #                                     net/ libraries they source
+#   kernel.sh series-source KVER      the source dir with what make series
+#                                     changes beyond bonding (uapi, specs)
 #   kernel.sh tarball KVER            the whole linux-source tarball of
 #                                     KVER's version, uncompressed, on stdout
 #   kernel.sh prepare KVER BUILDDIR   pristine sources + our patch + our
@@ -58,6 +60,9 @@ SRC_PATHS=(drivers/net/bonding include/net/bonding.h include/net/bond_3ad.h
 # in some trees only: sparse's version check, which 7.x's Kbuild runs and
 # its headers package lacks (make lint puts it back)
 SRC_OPTIONAL=(scripts/checker-valid.sh)
+# make series: the other files the upstream series changes
+SERIES_PATHS=(include/uapi/linux/if_bonding.h include/uapi/linux/if_link.h
+	      Documentation/netlink/specs/rt-link.yaml MAINTAINERS)
 # make upstream-selftests: the bonding selftests and what they source
 SELFTEST_PATHS=(tools/testing/selftests/drivers/net/bonding
 		tools/testing/selftests/net/forwarding/lib.sh
@@ -467,6 +472,10 @@ prepare() {
 		fi
 	done < <(printf '%s\n' "${names[@]}" | sort -u)
 	((${#patches[@]})) || die "kernel $kver: no integration patch (patches/common/*.patch)"
+	# then what only the out-of-tree module has (not in the upstream series)
+	for p in "$ROOT"/patches/oot/*.patch; do
+		[[ -e $p ]] && patches+=("$p")
+	done
 	# redo when the patches or the pristine sources change
 	stamp=$(cat "${patches[@]}" "$src"/drivers/net/bonding/*.[ch] \
 		"$src"/include/net/bond*.h | md5sum | cut -d' ' -f1)
@@ -495,10 +504,34 @@ prepare() {
 	fi
 	# our files are linked, so edits need no re-preparation
 	ln -sfn "$ROOT/Kbuild" "$b/drivers/net/bonding/Kbuild"
-	for p in "$ROOT"/src/*.c; do
+	for p in "$ROOT"/src/*.c "$ROOT"/src/oot/*.c; do
 		ln -sfn "$p" "$b/drivers/net/bonding/$(basename "$p")"
 	done
 	echo "$b"
+}
+
+# The source dir with SERIES_PATHS added on first use (make series).
+series_dir() {
+	local kver=$1 src s v tmp p members=()
+	src=$(source_dir "$kver")
+	if [[ -z ${KSRC:-} && ! -e $src/.series-done ]]; then
+		s=$(series_of "$kver")
+		v=$(deb_version "$kver")
+		tmp=$src/.series.tmp
+		rm -rf "$tmp"
+		mkdir -p "$tmp"
+		for p in "${SERIES_PATHS[@]}"; do members+=("linux-source-$s/$p"); done
+		source_tar "$s" "$v" "files of the upstream series" |
+			tar -x -C "$tmp" --strip-components=1 "${members[@]}" ||
+			die "kernel $kver: cannot extract ${SERIES_PATHS[*]} from linux-source-$s $v"
+		cp -a "$tmp/." "$src/"
+		rm -rf "$tmp"
+		touch "$src/.series-done"
+	fi
+	for p in "${SERIES_PATHS[@]}"; do
+		[[ -e $src/$p ]] || die "kernel $kver: no $p in $src"
+	done
+	echo "$src"
 }
 
 cmd=${1:-}
@@ -515,7 +548,8 @@ source) source_dir "$1" ;;
 image) image_dir "$1" ;;
 version) deb_version "$1" ;;
 selftests) selftests_dir "$1" ;;
+series-source) series_dir "$1" ;;
 tarball) source_tar "$(series_of "$1")" "$(deb_version "$1")" "whole tree" ;;
 prepare) prepare "$1" "$2" ;;
-*) die "usage: kernel.sh default-kver|latest SERIES|series KVER|suite KVER|kdir KVER|run KVER CMD...|buildroot SUITE|source KVER|image KVER|version KVER|selftests KVER|tarball KVER|prepare KVER BUILDDIR" ;;
+*) die "usage: kernel.sh default-kver|latest SERIES|series KVER|suite KVER|kdir KVER|run KVER CMD...|buildroot SUITE|source KVER|image KVER|version KVER|selftests KVER|series-source KVER|tarball KVER|prepare KVER BUILDDIR" ;;
 esac

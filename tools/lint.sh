@@ -18,7 +18,8 @@ CP=("$SRC/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types
     --ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG)
 # tools/ and selftests/ are userspace: checkpatch's kernel-only rules
 # (e.g. no typedefs) do not apply to the unit test glue.
-if ! "${CP[@]}" -f src/*.c include/*.h include/net/*.h; then
+if ! "${CP[@]}" -f src/*.[ch] src/oot/*.[ch] include/*.h include/net/*.h \
+	include/compat/*.h; then
 	echo "lint: checkpatch found problems in our files" >&2
 	rc=1
 fi
@@ -51,7 +52,8 @@ sparse_of() {	# DIR OBJ...: sparse's findings, compiler noise dropped
 		make -s -C "$KDIR" M="$dir" SLB_ROOT="$ROOT" C=2 CHECK="sparse" "$@" 2>&1 |
 		grep -v "^  \(CHECK\|CC\)" || true
 }
-out=$(sparse_of "$BONDDIR" bond_slb.o bond_slb_core.o bond_slb_parse.o)
+mapfile -t OURS < <(cd src && ls *.c oot/*.c | sed 's#^oot/##; s#\.c$#.o#')
+out=$(sparse_of "$BONDDIR" "${OURS[@]}")
 if grep -q "C=2 specified, but sparse is not available or not up to date" <<<"$out"; then
 	# Kbuild's own verdict (7.x's headers use __typeof_unqual__, which
 	# Debian 13's sparse 0.6.4 does not know): say so, do not fail
@@ -67,7 +69,7 @@ fi
 # The files our patch touches: upstream has sparse findings of its own
 # there, so compare with the pristine files (path, line and column cut,
 # as the patch shifts lines) and fail on new findings only.
-PATCHED=(bond_main.o bond_netlink.o bond_options.o bond_procfs.o bond_sysfs.o)
+PATCHED=(bond_main.o bond_netlink.o bond_options.o bond_procfs.o bond_sysfs.o bond_debugfs.o)
 PRISTINE=$ROOT/build/$KVER/lint-pristine
 rm -rf "$PRISTINE"
 mkdir -p "$PRISTINE"

@@ -22,7 +22,7 @@ logtail() { [[ -e $1 ]] && tail -n "${2:-15}" "$1" | sed 's/^/# /'; }
 
 NAME=$(sed -n 's/^PACKAGE_NAME="\(.*\)"$/\1/p' dkms.conf)
 VER=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' dkms.conf)
-MODVER=$(sed -n 's/^#define BOND_SLB_VERSION[[:space:]]*"\(.*\)"$/\1/p' include/net/bond_slb.h)
+MODVER=$(sed -n 's/^#define BOND_SLB_VERSION[[:space:]]*"\(.*\)"$/\1/p' include/compat/bond_slb_compat.h)
 SRC=/usr/src/$NAME-$VER
 if [[ -z $NAME || -z $VER || -z $MODVER ]]; then
 	nok "cannot read PACKAGE_NAME/PACKAGE_VERSION (dkms.conf) or BOND_SLB_VERSION"

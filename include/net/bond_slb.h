@@ -2,9 +2,8 @@
 /*
  * balance-slb: source-MAC load balancing for the bonding driver.
  *
- * Included from (our patched) net/bonding.h: it only declares what the
- * bonding core needs to call into bond_slb.c and the fields appended to
- * struct bonding and struct slave.
+ * Included from net/bonding.h: what the bonding core calls, and the fields
+ * of struct bonding and struct slave that belong to the mode.
  */
 #ifndef _NET_BOND_SLB_H
 #define _NET_BOND_SLB_H
@@ -14,36 +13,10 @@
 #include <linux/netdevice.h>
 #include <linux/atomic.h>
 
-/* Upstream uses 0..6; 7 is free in every kernel we target. */
-#define BOND_MODE_SLB		7
-
-/*
- * Netlink attributes, PROVISIONAL: the numbers the upstream series
- * proposes, the next free ones after IFLA_BOND_LACP_STRICT (34) and
- * IFLA_BOND_SLAVE_AD_CHURN_PARTNER_STATE (12) of Linux 7.3.  They hold
- * only until upstream assigns numbers.  On a kernel whose IFLA_BOND_MAX is
- * lower (32 on Debian's 6.1 and 6.12), the upstream attributes in between
- * (33, 34) are accepted and ignored.
- */
-#define IFLA_BOND_SLB_REBALANCE_INTERVAL	35	/* u32, ms, 0 = never */
-#define IFLA_BOND_SLB_MOVE_GAP			36	/* u32, ms */
-#define IFLA_BOND_SLB_MOVE_COOLDOWN		37	/* u32, ms */
-#define IFLA_BOND_SLB_MAC_TABLE_SIZE		38	/* u32, power of two */
-#define BOND_SLB_IFLA_MAX			IFLA_BOND_SLB_MAC_TABLE_SIZE
-
-/* per slave, read only */
-#define IFLA_BOND_SLAVE_SLB_BUCKETS		13	/* u32 */
-#define IFLA_BOND_SLAVE_SLB_LOAD		14	/* u64, bytes/s */
-#define IFLA_BOND_SLAVE_SLB_MOVES_IN		15	/* u64 */
-#define IFLA_BOND_SLAVE_SLB_MOVES_OUT		16	/* u64 */
-#define IFLA_BOND_SLAVE_SLB_LACP_PORT		17	/* u8, LACPDUs received */
-#define IFLA_BOND_SLAVE_SLB_PAD			18
-
-#define BOND_SLB_VERSION	"0.1.0+slb"
-
 struct bonding;
 struct slave;
 struct seq_file;
+struct dentry;
 struct bond_opt_value;
 struct device;
 struct device_attribute;
@@ -92,6 +65,7 @@ struct slave *bond_slb_xmit_slave_get(struct bonding *bond,
 void bond_slb_info_show(struct seq_file *seq, struct bonding *bond);
 void bond_slb_slave_info_show(struct seq_file *seq,
 			      const struct slave *slave);
+void bond_slb_debugfs_register(struct bonding *bond, struct dentry *dir);
 
 /* Netlink: rows of bond_netlink.c's policy, ->validate, changelink, fill. */
 struct nlattr;
@@ -112,8 +86,6 @@ int bond_slb_opt_cooldown_set(struct bonding *bond,
 			      const struct bond_opt_value *newval);
 int bond_slb_opt_mac_table_set(struct bonding *bond,
 			       const struct bond_opt_value *newval);
-int bond_slb_opt_migrate_set(struct bonding *bond,
-			     const struct bond_opt_value *newval);
 ssize_t bond_slb_interval_show(struct device *d, struct device_attribute *attr,
 			       char *buf);
 ssize_t bond_slb_gap_show(struct device *d, struct device_attribute *attr,

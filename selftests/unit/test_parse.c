@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests of src/bond_slb_parse.c: what slb_migrate accepts. */
+/* Unit tests of src/oot/bond_slb_parse.c: what slb_migrate accepts. */
 #include <string.h>
 #include "bond_slb_parse.h"
 #include "unit.h"

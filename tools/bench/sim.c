@@ -5,7 +5,7 @@
  *
  * Drives the real placement and rebalancing code, src/bond_slb_core.c
  * (compiled into this binary exactly as selftests/unit does), the way the
- * kernel glue src/bond_slb.c does (see slb.c), over generated load traces,
+ * kernel glue src/bond_slb_move.c does (see slb.c), over generated load traces,
  * side by side with models of the alternatives (models.c), and compares
  * every one with the best possible placement (opt.c).
  *

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * balance-slb as the kernel glue (src/bond_slb.c) drives the real core
+ * balance-slb as the kernel glue (src/bond_slb_move.c) drives the real core
  * (src/bond_slb_core.c, compiled into this binary):
  *
  * - a bucket's first frame places it with slb_least_utilised(): the
@@ -149,7 +149,7 @@ static u16 slb_sim_slave_of(void *st, unsigned int b)
 
 const struct algo algo_slb = {
 	.name = "balance-slb",
-	.label = "balance-slb: the real src/bond_slb_core.c, driven as src/bond_slb.c does",
+	.label = "balance-slb: the real src/bond_slb_core.c, driven as src/bond_slb_move.c does",
 	.init = slb_sim_init,
 	.link = slb_sim_link,
 	.traffic = slb_sim_traffic,

@@ -3,7 +3,11 @@
  * balance-slb input parsing, shared by bonding.ko and the userspace fuzzer:
  * written without sscanf, whose kernel and libc versions differ.
  */
-#include "bond_slb_compat.h"
+#include <linux/kernel.h>
+/* mac_pton() moved from <linux/kernel.h> to <linux/hex.h> after 6.12 */
+#ifdef BOND_SLB_HAVE_HEX_H
+#include <linux/hex.h>
+#endif
 
 #include "bond_slb_parse.h"
 

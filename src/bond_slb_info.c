@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * balance-slb state for humans: /proc/net/bonding/<bond> and the
+ * slb_buckets file in the bond's debugfs directory.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/kernel.h>
+#include <linux/seq_file.h>
+
+#include "bond_slb_priv.h"
+
+/* Every counter summed over the CPUs, untorn on 32-bit hosts too. */
+static void slb_counts(struct bond_slb *slb, u64 *sum)
+{
+	unsigned int i, start;
+	int cpu;
+
+	memset(sum, 0, SLB_CNT_MAX * sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct slb_pcpu *p = per_cpu_ptr(slb->pcpu, cpu);
+		u64 v[SLB_CNT_MAX];
+
+		do {
+			start = u64_stats_fetch_begin(&p->syncp);
+			for (i = 0; i < SLB_CNT_MAX; i++)
+				v[i] = u64_stats_read(&p->cnt[i]);
+		} while (u64_stats_fetch_retry(&p->syncp, start));
+		for (i = 0; i < SLB_CNT_MAX; i++)
+			sum[i] += v[i];
+	}
+}
+
+/* Called under rcu_read_lock(). */
+void bond_slb_info_show(struct seq_file *seq, struct bonding *bond)
+{
+	struct bond_slb *slb = rcu_dereference(bond->slb);
+	u32 iv = bond->slb_params.rebalance_interval;
+	unsigned long now = jiffies;
+	u64 cnt[SLB_CNT_MAX];
+	u8 mac[ETH_ALEN];
+	struct slave *rx;
+	unsigned int i, known = 0;
+
+	seq_puts(seq, "\nSource load balancing (balance-slb) info:\n");
+	seq_printf(seq, "Rebalance interval: %u ms\n", iv);
+	seq_printf(seq, "Move gap: %u ms\n", bond->slb_params.move_gap);
+	seq_printf(seq, "Move cooldown: %u ms\n", bond->slb_params.move_cooldown);
+	if (!slb) {
+		seq_puts(seq, "State: bond is down\n");
+		return;
+	}
+	if (iv) {
+		unsigned long next = slb->last_rebalance + msecs_to_jiffies(iv);
+
+		seq_printf(seq, "Next rebalance in: %u ms\n",
+			   time_after(next, now) ? jiffies_to_msecs(next - now) : 0);
+	} else {
+		seq_puts(seq, "Next rebalance in: never\n");
+	}
+	rx = rcu_dereference(slb->rx_slave);
+	seq_printf(seq, "Broadcast/multicast receive slave: %s\n",
+		   rx ? rx->dev->name : "none");
+	for (i = 0; i < slb->nmacs; i++)
+		known += slb_mac_fresh(&slb->macs[i], now);
+	slb_counts(slb, cnt);
+	seq_printf(seq, "Known MACs: %u (table size %u, at most %u from one port)\n",
+		   known, slb->nmacs, slb->src_limit);
+	seq_printf(seq, "Total moves: %lld\n", (s64)atomic64_read(&slb->moves));
+	seq_printf(seq, "Moves waiting for a gap: %u\n", READ_ONCE(slb->moves_waiting));
+	seq_printf(seq, "Announcements sent: %llu\n", READ_ONCE(slb->announces));
+	seq_printf(seq, "Looped-back frames dropped: %llu\n",
+		   cnt[SLB_CNT_LOOPED]);
+	seq_printf(seq, "Broadcast/multicast dropped on other slaves: %llu\n",
+		   cnt[SLB_CNT_MCAST_DROPPED]);
+	seq_printf(seq, "Dropped for lack of a usable slave: %llu\n",
+		   cnt[SLB_CNT_NOSLAVE]);
+	seq_printf(seq, "MACs not learned (table full): %llu\n",
+		   cnt[SLB_CNT_MAC_FULL]);
+	seq_printf(seq, "MACs not learned (their port holds its share): %llu\n",
+		   cnt[SLB_CNT_MAC_LIMITED]);
+	seq_printf(seq, "VM migrations seen: %llu\n",
+		   cnt[SLB_CNT_MIGRATIONS]);
+	seq_printf(seq, "Unicast copies dropped on other slaves: %llu\n",
+		   cnt[SLB_CNT_FLOOD_DROPPED]);
+	seq_printf(seq, "Duplicate broadcast/multicast dropped at receive slave changes: %llu\n",
+		   cnt[SLB_CNT_MCAST_DUPS]);
+	seq_printf(seq, "MAC conflicts (our MACs used behind the switch): %llu\n",
+		   cnt[SLB_CNT_CONFLICTS]);
+	seq_printf(seq, "Multicast reports sent via receive slave: %llu\n",
+		   cnt[SLB_CNT_REPORTS]);
+	seq_printf(seq, "General queries sent to VMs: %llu\n", READ_ONCE(slb->queries));
+	u64_to_ether_addr(READ_ONCE(slb->report_mac), mac);
+	seq_printf(seq, "Source MAC of multicast reports: %pM\n", mac);
+}
+
+void bond_slb_slave_info_show(struct seq_file *seq,
+			      const struct slave *slave)
+{
+	if (!rcu_access_pointer(slave->bond->slb))
+		return;
+	seq_printf(seq, "SLB buckets: %d\n", atomic_read(&slave->slb.nbuckets));
+	seq_printf(seq, "SLB load: %llu bytes/s\n", READ_ONCE(slave->slb.load));
+	seq_printf(seq, "SLB moves in: %lld\n",
+		   (s64)atomic64_read(&slave->slb.moves_in));
+	seq_printf(seq, "SLB moves out: %lld\n",
+		   (s64)atomic64_read(&slave->slb.moves_out));
+	seq_printf(seq, "SLB switch port in a LAG (LACPDUs received): %s\n",
+		   test_bit(SLB_SLAVE_LACP, &slave->slb.flags) ?
+		   "yes - remove it from the LAG/LACP group" : "no");
+}
+
+static int slb_buckets_show(struct seq_file *seq, void *v)
+{
+	struct bonding *bond = seq->private;
+	unsigned long now = jiffies;
+	struct bond_slb *slb;
+	unsigned int b, i;
+
+	rcu_read_lock();
+	slb = rcu_dereference(bond->slb);
+	if (!slb) {
+		seq_puts(seq, "# not an active balance-slb bond\n");
+		goto out;
+	}
+	seq_puts(seq, "# bucket slave load_Bps since_move_ms moves next macs(mac/vlan)\n");
+	for (b = 0; b < SLB_BUCKETS; b++) {
+		struct slave *s = rcu_dereference(slb->bucket[b].slave), *next;
+		struct slb_bucket *bk = &slb->bucket[b];
+
+		if (!s)
+			continue;
+		seq_printf(seq, "%u %s %llu ", b, s->dev->name, READ_ONCE(bk->load));
+		if (bk->moved_ever)
+			seq_printf(seq, "%u", jiffies_to_msecs(now - bk->moved));
+		else
+			seq_puts(seq, "never");
+		next = rcu_dereference(bk->next);
+		seq_printf(seq, " %u %s", READ_ONCE(bk->nmoves),
+			   next ? next->dev->name : "-");
+		for (i = 0; i < slb->nmacs; i++) {
+			struct slb_mac *m = &slb->macs[i];
+			u64 key = READ_ONCE(m->key);
+			u8 mac[ETH_ALEN];
+
+			if (!slb_mac_fresh(m, now) || READ_ONCE(m->bucket) != b)
+				continue;
+			slb_key_to_mac(key, mac);
+			seq_printf(seq, " %pM/%u", mac, (u16)(key >> 48));
+		}
+		seq_putc(seq, '\n');
+	}
+out:
+	rcu_read_unlock();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(slb_buckets);
+
+/*
+ * bond_debugfs.c: the bond's bucket table, for as long as the directory
+ * lives (it shows nothing while the bond is not an active balance-slb one).
+ */
+void bond_slb_debugfs_register(struct bonding *bond, struct dentry *dir)
+{
+	debugfs_create_file("slb_buckets", 0400, dir, bond, &slb_buckets_fops);
+}

@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * balance-slb load measurement and bucket moves.
+ *
+ * Once a second the work turns each bucket's byte counter into a rate and
+ * a slow average (bond_slb_sample()); rebalancing and failover hand a
+ * snapshot to the algorithms of bond_slb_core.c and carry out the moves
+ * they plan (bond_slb_moves_apply()).
+ *
+ * A failover move happens at once.  A planned move waits: its target is
+ * published in bucket->next, and the first frame after a pause of
+ * slb_move_gap in the bucket's traffic switches the bucket
+ * (bond_slb_move_at_gap(), on the transmit path), or the work does it for
+ * an idle bucket (bond_slb_moves_progress()).  The state of a waiting move
+ * (bucket->next, ->last_tx_ns, ->move_since_ns, slb->moves_waiting and
+ * slb->move_done) is changed by the functions of this file only.
+ */
+
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/workqueue.h>
+
+#include "bond_slb_priv.h"
+
+/* Bytes sent in bucket b so far, over all CPUs. */
+static u64 slb_bucket_bytes(struct bond_slb *slb, unsigned int b)
+{
+	unsigned int start;
+	u64 total = 0, v;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct slb_pcpu *p = per_cpu_ptr(slb->pcpu, cpu);
+
+		do {
+			start = u64_stats_fetch_begin(&p->syncp);
+			v = u64_stats_read(&p->bytes[b]);
+		} while (u64_stats_fetch_retry(&p->syncp, start));
+		total += v;
+	}
+	return total;
+}
+
+/*
+ * Bucket b is about to leave 'from'.  Frames for its MACs still arrive
+ * there until the switch sees them on the new port: keep accepting them on
+ * 'from' for SLB_RX_GRACE_MS.  A bucket that had no slave needs no grace:
+ * the switch knew none of its MACs on our ports, so it floods their frames
+ * to the new slave too.
+ */
+void bond_slb_rx_handover(struct bond_slb *slb, unsigned int b,
+			  struct slave *from)
+{
+	struct slb_bucket *bk = &slb->bucket[b];
+
+	WRITE_ONCE(bk->rx_prev, from);
+	WRITE_ONCE(bk->rx_prev_until,
+		   jiffies + msecs_to_jiffies(SLB_RX_GRACE_MS));
+	smp_wmb();	/* before the new slave is published */
+}
+
+/*
+ * A slave being released is marked ->leaving, then its buckets are moved
+ * off (bond_slb_slave_removing()), with no grace period in between.  A
+ * transmit that pointed bucket b at 'to' looks at ->leaving again after
+ * its cmpxchg (a full barrier on success): either the release saw the
+ * bucket on 'to' and moves it, or this sees ->leaving and takes the
+ * bucket back.  True if the bucket may stay.
+ */
+bool bond_slb_stays(struct bond_slb *slb, unsigned int b,
+		    struct slave *to, struct slave *back)
+{
+	if (likely(!READ_ONCE(to->slb.leaving)))
+		return true;
+	cmpxchg(&slb->bucket[b].slave, RCU_INITIALIZER(to),
+		RCU_INITIALIZER(back));
+	return false;
+}
+
+/*
+ * Reorder-free moves.  A planned move (rebalance, failback, slb_migrate)
+ * waits in bucket->next for a pause in the bucket's traffic at least
+ * slb_move_gap long: by then the frames queued on the old slave have
+ * left, so the first frame on the new slave cannot overtake them.  A
+ * bucket that never pauses moves after SLB_MOVE_MAX_WAIT_MS anyway.
+ * Failover does not wait: the old link is gone.
+ */
+static bool slb_move_due(const struct bonding *bond,
+			 const struct slb_bucket *bk, u64 now, u64 last)
+{
+	s64 gap = (s64)READ_ONCE(bond->slb_params.move_gap) * NSEC_PER_MSEC;
+
+	/* signed: another CPU may have stamped a frame after 'now' was read */
+	return (s64)(now - last) >= gap ||
+		(s64)(now - READ_ONCE(bk->move_since_ns)) >=
+		(s64)SLB_MOVE_MAX_WAIT_MS * NSEC_PER_MSEC;
+}
+
+/* Point bucket b at 'to' unless another CPU changed it meanwhile. */
+static bool slb_move_switch(struct bond_slb *slb, unsigned int b,
+			    struct slave *from, struct slave *to)
+{
+	struct slave *cur;
+
+	bond_slb_rx_handover(slb, b, from);
+	cur = unrcu_pointer(cmpxchg(&slb->bucket[b].slave, RCU_INITIALIZER(from),
+				    RCU_INITIALIZER(to)));
+	if (cur != from || !bond_slb_stays(slb, b, to, from))
+		return false;
+	atomic64_inc(&to->slb.moves_in);
+	if (from)
+		atomic64_inc(&from->slb.moves_out);
+	atomic64_inc(&slb->moves);
+	return true;
+}
+
+/* A frame of a bucket whose move waits: is this the gap to move at? */
+struct slave *bond_slb_move_at_gap(struct bonding *bond, struct bond_slb *slb,
+				   unsigned int b, struct slave *cur)
+{
+	struct slb_bucket *bk = &slb->bucket[b];
+	struct slave *to = rcu_dereference(bk->next);
+	u64 now = ktime_get_mono_fast_ns();
+
+	if (!to || to == cur)
+		return cur;
+	if (!slb_move_due(bond, bk, now, READ_ONCE(bk->last_tx_ns)) ||
+	    !slb_usable(to) || !slb_move_switch(slb, b, cur, to)) {
+		WRITE_ONCE(bk->last_tx_ns, now);
+		return cur;
+	}
+	/* the work clears ->next and announces the MACs on 'to' */
+	set_bit(b, slb->move_done);
+	mod_delayed_work(bond->wq, &slb->work, 0);
+	return to;
+}
+
+/* Fill slb->core from the live bucket pointers.  Under slb->lock. */
+static void slb_snapshot(struct bond_slb *slb, unsigned long now)
+{
+	struct slb_core *c = &slb->core;
+	unsigned int i, j;
+
+	c->nslaves = slb->nslaves;
+	c->cooldown_ms = READ_ONCE(slb->bond->slb_params.move_cooldown);
+	c->interval_ms = READ_ONCE(slb->bond->slb_params.rebalance_interval);
+	for (i = 0; i < slb->nslaves; i++) {
+		c->slave[i].speed_mbps = slb_slave_speed(slb->slaves[i]);
+		c->slave[i].usable = slb_usable(slb->slaves[i]);
+	}
+	for (i = 0; i < SLB_BUCKETS; i++) {
+		struct slave *s = rcu_dereference_protected(slb->bucket[i].next,
+							    lockdep_is_held(&slb->lock));
+		struct slb_core_bucket *cb = &c->bucket[i];
+
+		/* a bucket whose move waits counts where it is going */
+		if (!s)
+			s = rcu_dereference_protected(slb->bucket[i].slave,
+						      lockdep_is_held(&slb->lock));
+
+		cb->slave = SLB_NO_SLAVE;
+		for (j = 0; s && j < slb->nslaves; j++)
+			if (slb->slaves[j] == s)
+				cb->slave = j;
+		cb->load = slb->bucket[i].load;
+		cb->moved_ever = slb->bucket[i].moved_ever;
+		cb->last_move_ms = cb->moved_ever ?
+			jiffies_to_msecs(now - slb->bucket[i].moved) : 0;
+	}
+}
+
+static struct slave *slb_bucket_slave(struct bond_slb *slb, unsigned int b)
+{
+	return rcu_dereference_protected(slb->bucket[b].slave,
+					 lockdep_is_held(&slb->lock));
+}
+
+static struct slave *slb_bucket_target(struct bond_slb *slb, unsigned int b)
+{
+	return rcu_dereference_protected(slb->bucket[b].next,
+					 lockdep_is_held(&slb->lock));
+}
+
+/* Forget bucket b's waiting move, if any.  Under slb->lock. */
+static void slb_move_cancel(struct bond_slb *slb, unsigned int b)
+{
+	if (slb_bucket_target(slb, b)) {
+		RCU_INIT_POINTER(slb->bucket[b].next, NULL);
+		slb->moves_waiting--;
+	}
+}
+
+/* A move is complete: tell the switch.  Under slb->lock. */
+static void slb_move_finish(struct bond_slb *slb, unsigned int b)
+{
+	slb->bucket[b].nmoves++;
+	set_bit(b, slb->announce_pending);
+}
+
+/* Move bucket b to 'to' now.  Under slb->lock. */
+static void slb_move_now(struct bond_slb *slb, unsigned int b,
+			 struct slave *to)
+{
+	struct slave *from = slb_bucket_slave(slb, b);
+
+	slb_move_cancel(slb, b);
+	if (from == to)
+		return;
+	bond_slb_rx_handover(slb, b, from);
+	rcu_assign_pointer(slb->bucket[b].slave, to);
+	atomic64_inc(&to->slb.moves_in);
+	if (from)
+		atomic64_inc(&from->slb.moves_out);
+	atomic64_inc(&slb->moves);
+	slb_move_finish(slb, b);
+}
+
+/* Count buckets per slave from the pointers (a waiting move counts). */
+static void slb_recount(struct bond_slb *slb)
+{
+	unsigned int n[SLB_MAX_SLAVES] = { 0 };
+	unsigned int i, j;
+
+	for (i = 0; i < SLB_BUCKETS; i++) {
+		struct slave *s = slb_bucket_target(slb, i) ?: slb_bucket_slave(slb, i);
+
+		for (j = 0; s && j < slb->nslaves; j++)
+			if (slb->slaves[j] == s)
+				n[j]++;
+	}
+	for (j = 0; j < slb->nslaves; j++)
+		atomic_set(&slb->slaves[j]->slb.nbuckets, n[j]);
+}
+
+/*
+ * Carry out moves planned on slb->core.  A planned move waits for a gap
+ * in the bucket's traffic (see bond_slb_move_at_gap()); failover moves ('planned'
+ * false) and all moves with slb_move_gap 0 happen now.  Under slb->lock.
+ */
+void bond_slb_moves_apply(struct bond_slb *slb, int n, bool planned)
+{
+	bool wait = planned && READ_ONCE(slb->bond->slb_params.move_gap);
+	u64 now_ns = ktime_get_mono_fast_ns();
+	unsigned long now = jiffies;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const struct slb_move *mv = &slb->plan[i];
+		struct slb_bucket *bk = &slb->bucket[mv->bucket];
+		struct slave *to = slb->slaves[mv->to];
+
+		if (slb_bucket_slave(slb, mv->bucket) == to) {
+			slb_move_cancel(slb, mv->bucket);
+			continue;
+		}
+		if (planned) {
+			bk->moved = now;
+			bk->moved_ever = true;
+		}
+		/* an unused bucket or a dead slave has nothing in flight */
+		if (!wait || !slb_usable(slb_bucket_slave(slb, mv->bucket))) {
+			slb_move_now(slb, mv->bucket, to);
+			continue;
+		}
+		if (!slb_bucket_target(slb, mv->bucket))
+			slb->moves_waiting++;
+		WRITE_ONCE(bk->last_tx_ns, now_ns);
+		WRITE_ONCE(bk->move_since_ns, now_ns);
+		/* publishes the times above to bond_slb_move_at_gap() */
+		rcu_assign_pointer(bk->next, to);
+	}
+	slb_recount(slb);
+	if (n)
+		bond_slb_announce_pending(slb);
+}
+
+/*
+ * The work's share of waiting moves: buckets the transmit path moved get
+ * announced; idle buckets move here; moves to a slave that went away are
+ * dropped.  Under slb->lock.
+ */
+void bond_slb_moves_progress(struct bond_slb *slb)
+{
+	unsigned long done[BITS_TO_LONGS(SLB_BUCKETS)];
+	unsigned int b;
+
+	for (b = 0; b < ARRAY_SIZE(done); b++)
+		done[b] = xchg(&slb->move_done[b], 0);
+	if (!slb->moves_waiting && bitmap_empty(done, SLB_BUCKETS))
+		return;
+	for (b = 0; b < SLB_BUCKETS; b++) {
+		struct slb_bucket *bk = &slb->bucket[b];
+		struct slave *to = slb_bucket_target(slb, b);
+		struct slave *cur = slb_bucket_slave(slb, b);
+
+		if (!to) {
+			if (test_bit(b, done))
+				slb_move_finish(slb, b);
+			continue;
+		}
+		if (cur != to) {
+			if (!slb_usable(to)) {
+				slb_move_cancel(slb, b);
+				continue;
+			}
+			if (slb_usable(cur) &&
+			    !slb_move_due(slb->bond, bk, ktime_get_mono_fast_ns(),
+					  READ_ONCE(bk->last_tx_ns)))
+				continue;
+			if (!slb_move_switch(slb, b, cur, to))
+				continue;
+		}
+		slb_move_cancel(slb, b);
+		slb_move_finish(slb, b);
+	}
+	slb_recount(slb);
+}
+
+/*
+ * The core works on absolute ms; we give it "now" as a large constant and
+ * last moves as now - age, which keeps every value positive.
+ */
+#define SLB_CORE_NOW	BIT_ULL(40)
+
+static void slb_core_times(struct bond_slb *slb)
+{
+	unsigned int i;
+
+	for (i = 0; i < SLB_BUCKETS; i++) {
+		struct slb_core_bucket *cb = &slb->core.bucket[i];
+
+		cb->last_move_ms = SLB_CORE_NOW - cb->last_move_ms;
+	}
+}
+
+void bond_slb_rebalance(struct bond_slb *slb, int max_moves)
+{
+	int n;
+
+	slb_snapshot(slb, jiffies);
+	slb_core_times(slb);
+	n = slb_rebalance(&slb->core, SLB_CORE_NOW, slb->plan, max_moves);
+	bond_slb_moves_apply(slb, n, true);
+}
+
+/* Move every bucket of 'slave' to survivors and announce. */
+void bond_slb_evacuate(struct bond_slb *slb, struct slave *slave)
+{
+	unsigned int i, idx;
+	int n;
+
+	for (idx = 0; idx < slb->nslaves; idx++)
+		if (slb->slaves[idx] == slave)
+			break;
+	if (idx == slb->nslaves)
+		return;
+	/* waiting moves: none to the failed slave; away from it, now */
+	for (i = 0; i < SLB_BUCKETS; i++) {
+		struct slave *to = slb_bucket_target(slb, i);
+
+		if (to == slave)
+			slb_move_cancel(slb, i);
+		else if (to && slb_bucket_slave(slb, i) == slave)
+			slb_move_now(slb, i, to);
+	}
+	slb_snapshot(slb, jiffies);
+	slb_core_times(slb);
+	slb->core.slave[idx].usable = false;
+	n = slb_evacuate(&slb->core, idx, SLB_CORE_NOW, slb->plan, SLB_BUCKETS);
+	/* failover moves are forced: they do not start a cooldown */
+	bond_slb_moves_apply(slb, n, false);
+	/* no survivor: leave nothing pointing at the slave */
+	for (i = 0; i < SLB_BUCKETS; i++)
+		if (slb_bucket_slave(slb, i) == slave)
+			RCU_INIT_POINTER(slb->bucket[i].slave, NULL);
+	slb_recount(slb);
+}
+
+void bond_slb_sample(struct bond_slb *slb, unsigned long now)
+{
+	u32 span = slb_avg_span(READ_ONCE(slb->bond->slb_params.rebalance_interval));
+	u64 *load = slb->sum_load, *place = slb->sum_place;
+	unsigned int i, j, elapsed;
+
+	elapsed = jiffies_to_msecs(now - slb->last_sample);
+	if (!elapsed)
+		return;
+	slb->last_sample = now;
+	for (j = 0; j < slb->nslaves; j++) {
+		load[j] = 0;
+		place[j] = 0;
+	}
+	for (i = 0; i < SLB_BUCKETS; i++) {
+		struct slb_bucket *bk = &slb->bucket[i];
+		struct slave *s;
+		u64 total = slb_bucket_bytes(slb, i), rate;
+
+		rate = div_u64((total - bk->bytes_seen) * 1000, elapsed);
+		bk->bytes_seen = total;
+		/* decisions: a slow average and its noise (kept in slb->core) */
+		slb->core.bucket[i].dev = slb_avg_dev(slb->core.bucket[i].dev,
+						      bk->load, rate, elapsed, span);
+		bk->load = slb_avg(bk->load, rate, elapsed, span);
+		/* expired for good, not again once jiffies wrap */
+		if (bk->rx_prev && !slb_rx_grace(bk, now))
+			WRITE_ONCE(bk->rx_prev, NULL);
+		s = rcu_dereference_protected(bk->slave, lockdep_is_held(&slb->lock));
+		for (j = 0; s && j < slb->nslaves; j++) {
+			if (slb->slaves[j] == s) {
+				load[j] += bk->load;
+				place[j] += rate;	/* placement: this sample */
+			}
+		}
+	}
+	for (j = 0; j < slb->nslaves; j++) {
+		struct slave *s = slb->slaves[j];
+
+		WRITE_ONCE(s->slb.load, load[j]);
+		WRITE_ONCE(s->slb.util, slb_place_util(place[j], slb_slave_speed(s)));
+	}
+}

@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * balance-slb: what its files share.  The mode's state (struct bond_slb)
+ * and the helpers the transmit and receive paths inline.  Each concern has
+ * its file:
+ *
+ *   bond_slb.c           the mode's life: open, close, slave and link
+ *                        events, and the periodic work
+ *   bond_slb_tx.c        transmit: bucket of a frame, learning the MACs
+ *   bond_slb_rx.c        receive: which slave accepts what, loop filter,
+ *                        LACP port detection
+ *   bond_slb_move.c      load measurement and bucket moves, the only code
+ *                        that touches a planned move's state
+ *   bond_slb_announce.c  telling the switch where a MAC went
+ *   bond_slb_mcast.c     multicast reports, queries and queriers
+ *   bond_slb_options.c   option values and their ranges
+ *   bond_slb_netlink.c   IFLA_BOND_SLB_* and IFLA_BOND_SLAVE_SLB_*
+ *   bond_slb_info.c      /proc/net/bonding and debugfs
+ *   bond_slb_core.c      the placement and rebalancing algorithms, with
+ *                        no kernel dependencies (unit tested in userspace)
+ */
+#ifndef _BOND_SLB_PRIV_H
+#define _BOND_SLB_PRIV_H
+
+#include <linux/etherdevice.h>
+#include <linux/ethtool.h>
+#include <linux/if_vlan.h>
+#include <linux/in6.h>
+#include <linux/netdevice.h>
+#include <linux/u64_stats_sync.h>
+#include <net/bonding.h>
+#include <net/bond_slb.h>
+
+#include "bond_slb_core.h"
+
+#define SLB_SAMPLE_MS		1000	/* load measurement period */
+#define SLB_MIN_INTERVAL_MS	100	/* shortest non-zero interval */
+#define SLB_MAX_INTERVAL_MS	86400000 /* one day */
+#define SLB_DEFAULT_INTERVAL_MS	10000
+#define SLB_DEFAULT_COOLDOWN_MS	30000	/* a moved bucket stays put */
+#define SLB_DEFAULT_GAP_MS	50	/* idle time before a bucket moves */
+#define SLB_MAX_GAP_MS		1000
+#define SLB_MOVE_MAX_WAIT_MS	2000	/* a bucket that never idles moves anyway */
+#define SLB_FAILBACK_MS		10000	/* rebalance window after a slave joins */
+#define SLB_MAC_SLOTS		4096	/* default known MACs per bond */
+#define SLB_MAC_SLOTS_MIN	256
+#define SLB_MAC_SLOTS_MAX	65536	/* 2.6 MB per bond */
+#define SLB_MAC_PROBES		8
+#define SLB_SRC_SLOTS		1024	/* sources tracked (skb_iif), bounded */
+#define SLB_SRC_PROBES		8
+#define SLB_SRC_SHARE		8	/* one source: at most 1/8 of the table */
+#define SLB_SRC_MIN_SHARE	32
+#define SLB_MAC_AGE_MS		300000	/* like a bridge FDB's ageing */
+#define SLB_GARP_LOCK_MS	5000	/* our own announcement, not a migration */
+#define SLB_RX_GRACE_MS		2000	/* old slave still accepts after a move */
+#define SLB_RX_SWITCH_MS	100	/* both accept after a receive slave change */
+#define SLB_RX_SEEN		64	/* broadcasts remembered meanwhile */
+#define SLB_CONFLICT_MS		30000	/* a MAC also used outside: no loop filter */
+#define SLB_ANNOUNCE_BURST	1024	/* announcements per second, at most */
+#define SLB_KEY_BUSY		(~0ULL)	/* slot being filled; never a real key */
+#define SLB_LACP_SUBTYPE	1	/* slow protocols subtype of LACP */
+#define SLB_LACP_STATE_OFF	18	/* actor state, from the subtype byte */
+#define SLB_LACP_SHORT_TIMEOUT	0x02	/* actor state: fast (1 s) LACPDUs */
+#define SLB_QUERY_REPEAT	2	/* general queries after a receive slave change */
+#define SLB_QUERY_VLANS		64	/* VLANs queried at most */
+#define SLB_QUERIER_MS		255000	/* other querier present interval */
+
+struct slb_mac {
+	u64 key;			/* slb_mac_vlan_key(); 0 = free */
+	unsigned long seen;		/* jiffies of the last frame sent */
+	unsigned long announced;	/* jiffies: last announcement, ours or its own */
+	unsigned long conflict;		/* jiffies: last frame from it outside, or 0 */
+	__be32 ip;			/* from its own ARP frames, or 0 */
+	u16 bucket;
+	u16 src;			/* slb->src[] it was learned from */
+};
+
+/* A consistent copy of one slot: the key is checked again after the rest. */
+struct slb_mac_snap {
+	u64 key;
+	unsigned long seen;
+	unsigned long announced;
+	unsigned long conflict;
+	__be32 ip;
+	u16 bucket;
+	u16 src;
+};
+
+/*
+ * Where MACs come from: the interface a frame entered the host on
+ * (skb_iif: the VM's port on the host bridge, 0 for the host's own), so
+ * that one guest cannot fill the whole MAC table.  Index SLB_SRC_SLOTS is
+ * shared by the sources that found no slot.
+ */
+struct slb_src {
+	u32 id;			/* skb_iif + 1; 0 = free */
+	atomic_t macs;		/* its fresh MACs, recounted every second */
+	unsigned long claimed;	/* jiffies */
+};
+
+struct slb_bucket {
+	struct slave __rcu *slave;
+	struct slave __rcu *next;	/* planned move, waiting for a gap */
+	u64 last_tx_ns;			/* while a move waits: last frame */
+	u64 move_since_ns;		/* when that move was planned */
+	u64 load;			/* bytes/s, slb_avg() */
+	u64 bytes_seen;			/* counter sum at the last sample */
+	unsigned long moved;		/* jiffies of the last move */
+	u32 nmoves;
+	bool moved_ever;
+	/*
+	 * Unicast receive: the slave the bucket left, and until when it still
+	 * accepts frames for the bucket's MACs (the switch learns the new port
+	 * only from their next frame or our announcement).  Compared, never
+	 * dereferenced.
+	 */
+	struct slave *rx_prev;
+	unsigned long rx_prev_until;
+};
+
+/* Per-CPU event counters, summed for /proc/net/bonding. */
+enum {
+	SLB_CNT_LOOPED,		/* our own frames flooded back, dropped */
+	SLB_CNT_MCAST_DROPPED,	/* broadcast/multicast of other slaves */
+	SLB_CNT_NOSLAVE,	/* transmit without a usable slave */
+	SLB_CNT_MAC_FULL,	/* not learned: no slot free */
+	SLB_CNT_MAC_LIMITED,	/* not learned: their source holds its share */
+	SLB_CNT_REPORTS,	/* IGMP/MLD reports sent via the receive slave */
+	SLB_CNT_FLOOD_DROPPED,	/* unicast copies of other slaves */
+	SLB_CNT_CONFLICTS,	/* our MACs seen from behind the switch */
+	SLB_CNT_MIGRATIONS,	/* VMs seen announced from the switch side */
+	SLB_CNT_MCAST_DUPS,	/* second copies at a receive slave change */
+	SLB_CNT_MAX
+};
+
+struct slb_pcpu {
+	u64_stats_t bytes[SLB_BUCKETS];
+	u64_stats_t cnt[SLB_CNT_MAX];
+	struct u64_stats_sync syncp;
+};
+
+/*
+ * Who queries for multicast memberships on a VLAN, per family (0 IPv4,
+ * 1 IPv6): general queries seen from the switch side (source kept, so
+ * that ours look like that querier's) and going out through the bond.
+ */
+struct slb_querier {
+	unsigned long outside;	/* jiffies of the last one from the switch, 0 never */
+	unsigned long inside;	/* jiffies of the last one sent through us, 0 never */
+	u8 mac[ETH_ALEN];	/* the outside querier's */
+	__be32 ip4;
+	struct in6_addr ip6;
+};
+
+struct slb_vlan_queriers {
+	u16 vid;
+	bool used;
+	struct slb_querier q[2];
+};
+
+struct bond_slb {
+	struct bonding *bond;
+	/*
+	 * Per-bond random seed of slb_key_hash(): a guest cannot aim its MACs
+	 * at one bucket or MAC table slot.
+	 */
+	u64 seed;
+	struct slb_bucket bucket[SLB_BUCKETS];
+	struct slb_pcpu __percpu *pcpu;
+	struct slb_mac *macs;
+	unsigned int nmacs;		/* slots, a power of two */
+	unsigned int src_limit;		/* fresh MACs one source may hold */
+	struct slb_src src[SLB_SRC_SLOTS + 1];
+	u32 src_count[SLB_SRC_SLOTS + 1];	/* recount scratch, under lock */
+	struct slave __rcu *rx_slave;
+	/*
+	 * A change of receive slave between two live slaves: the previous one
+	 * still accepts until rx_switch_until, and for as long again every
+	 * accepted broadcast/multicast is checked against rx_seen[] so that
+	 * the second copy of a frame is dropped (slb_rx_mcast_here()).
+	 * rx_switch_from is compared, never dereferenced; NULL: no change
+	 * under way.
+	 */
+	struct slave *rx_switch_from;
+	unsigned long rx_switch_until;
+	atomic64_t rx_seen[SLB_RX_SEEN];
+	struct delayed_work work;
+	struct mutex lock;		/* control path, see top of file */
+	/* buckets whose MACs still have to be announced */
+	unsigned long announce_pending[BITS_TO_LONGS(SLB_BUCKETS)];
+	/* buckets whose planned move the transmit path carried out */
+	unsigned long move_done[BITS_TO_LONGS(SLB_BUCKETS)];
+	unsigned int moves_waiting;	/* buckets with a planned move */
+	u64 report_mac;		/* source of steered reports and our queries */
+	spinlock_t querier_lock;	/* general queries only, not per frame */
+	struct slb_vlan_queriers queriers[SLB_QUERY_VLANS];
+	unsigned int queries_left;
+	bool rx_ever;			/* a receive slave was chosen before */
+	u64 queries;
+	unsigned long vids[BITS_TO_LONGS(VLAN_N_VID)];	/* scratch, under lock */
+	unsigned long last_sample;
+	unsigned long last_rebalance;
+	unsigned long failback_until;
+	unsigned long tokens_at;
+	unsigned int tokens;
+	atomic64_t moves;
+	u64 announces;
+	/* scratch for decisions, under lock */
+	struct slb_core core;
+	struct slb_move plan[SLB_BUCKETS];
+	struct slave *slaves[SLB_MAX_SLAVES];
+	unsigned int nslaves;
+	/* bond_slb_sample() sums per slave (too big for its stack), under lock */
+	u64 sum_load[SLB_MAX_SLAVES];
+	u64 sum_place[SLB_MAX_SLAVES];
+};
+
+/* Transmit and receive: BH is off, so this CPU's counters are ours. */
+static __always_inline void slb_count_add(struct bond_slb *slb, unsigned int i,
+					  u64 v)
+{
+	struct slb_pcpu *p = this_cpu_ptr(slb->pcpu);
+
+	u64_stats_update_begin(&p->syncp);
+	u64_stats_add(&p->cnt[i], v);
+	u64_stats_update_end(&p->syncp);
+}
+
+#define slb_count(slb, i)	slb_count_add(slb, i, 1)
+
+static __always_inline void slb_bytes_add(struct bond_slb *slb, unsigned int b,
+					  u64 v)
+{
+	struct slb_pcpu *p = this_cpu_ptr(slb->pcpu);
+
+	u64_stats_update_begin(&p->syncp);
+	u64_stats_add(&p->bytes[b], v);
+	u64_stats_update_end(&p->syncp);
+}
+
+static inline u64 slb_hash(const struct bond_slb *slb, u64 key)
+{
+	return slb_key_hash(key, slb->seed);
+}
+
+static inline u32 slb_slave_speed(const struct slave *slave)
+{
+	return slave->speed > 0 && slave->speed != SPEED_UNKNOWN ?
+		slave->speed : 0;
+}
+
+static __always_inline bool slb_usable(const struct slave *slave)
+{
+	if (!slave || READ_ONCE(slave->slb.leaving))
+		return false;
+	/* downdelay: the admin asked to keep using it until bonding gives up */
+	if (READ_ONCE(slave->bond->params.downdelay))
+		return netif_running(slave->dev) &&
+			bond_is_active_slave((struct slave *)slave) &&
+			(slave->link == BOND_LINK_UP ||
+			 slave->link == BOND_LINK_FAIL);
+	/*
+	 * The carrier bit is set by the driver at once; operstate and
+	 * slave->link follow later (linkwatch, miimon).  Same cache line as
+	 * the running bit bond_slave_can_tx() reads.
+	 */
+	return bond_slave_can_tx((struct slave *)slave) &&
+		netif_carrier_ok(slave->dev);
+}
+
+static inline bool slb_in_conflict(unsigned long conflict, unsigned long now)
+{
+	return conflict &&
+		time_before(now, conflict + msecs_to_jiffies(SLB_CONFLICT_MS));
+}
+
+static inline bool slb_mac_fresh(const struct slb_mac *m, unsigned long now)
+{
+	u64 key = READ_ONCE(m->key);
+
+	return key && key != SLB_KEY_BUSY &&
+		time_before(now, READ_ONCE(m->seen) +
+			    msecs_to_jiffies(SLB_MAC_AGE_MS));
+}
+
+static inline void slb_key_to_mac(u64 key, u8 *mac)
+{
+	u64_to_ether_addr(key & GENMASK_ULL(47, 0), mac);
+}
+
+/* Does bucket bk's previous slave still accept its MACs' unicast? */
+static inline bool slb_rx_grace(const struct slb_bucket *bk, unsigned long now)
+{
+	return READ_ONCE(bk->rx_prev) &&
+		time_before(now, READ_ONCE(bk->rx_prev_until));
+}
+
+/* bond_slb.c */
+unsigned long bond_slb_period(const struct bonding *bond);
+
+/* bond_slb_tx.c */
+bool bond_slb_mac_read(const struct slb_mac *m, unsigned long now,
+		       struct slb_mac_snap *snap);
+__be32 bond_slb_arp_of(const struct sk_buff *skb, __be16 proto,
+		       unsigned int off, u64 key, bool *announce);
+void bond_slb_src_recount(struct bond_slb *slb, unsigned long now);
+
+/* bond_slb_rx.c */
+int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
+		  struct slave *slave);
+struct slave *bond_slb_rx_slave_now(struct bonding *bond,
+				    struct bond_slb *slb);
+void bond_slb_update_rx_slave(struct bonding *bond, struct bond_slb *slb);
+void bond_slb_rx_switch_close(struct bond_slb *slb, unsigned long now);
+void bond_slb_lacp_expire(struct bond_slb *slb);
+
+/* bond_slb_move.c */
+void bond_slb_rx_handover(struct bond_slb *slb, unsigned int b,
+			  struct slave *from);
+bool bond_slb_stays(struct bond_slb *slb, unsigned int b,
+		    struct slave *to, struct slave *back);
+struct slave *bond_slb_move_at_gap(struct bonding *bond, struct bond_slb *slb,
+				   unsigned int b, struct slave *cur);
+void bond_slb_moves_apply(struct bond_slb *slb, int n, bool planned);
+void bond_slb_moves_progress(struct bond_slb *slb);
+void bond_slb_rebalance(struct bond_slb *slb, int max_moves);
+void bond_slb_evacuate(struct bond_slb *slb, struct slave *slave);
+void bond_slb_sample(struct bond_slb *slb, unsigned long now);
+
+/* bond_slb_announce.c */
+void bond_slb_announce_pending(struct bond_slb *slb);
+
+/* bond_slb_mcast.c */
+bool bond_slb_tx_mcast(struct bonding *bond, struct bond_slb *slb,
+		       const struct sk_buff *skb, __be16 proto,
+		       unsigned int l3off, u16 vid, bool learn);
+void bond_slb_rx_query(struct bond_slb *slb, const struct sk_buff *skb,
+		       u16 vid);
+void bond_slb_set_report_mac(struct bonding *bond, struct bond_slb *slb);
+void bond_slb_send_queries(struct bond_slb *slb);
+
+/* bond_slb_options.c: the numeric options' ranges */
+struct bond_slb_range {
+	const char *name;
+	u32 min;		/* smallest value but 0 */
+	u32 max;
+	bool zero;		/* 0 allowed: off, never or at once */
+	bool pow2;
+};
+
+extern const struct bond_slb_range bond_slb_range_interval;
+extern const struct bond_slb_range bond_slb_range_gap;
+extern const struct bond_slb_range bond_slb_range_cooldown;
+extern const struct bond_slb_range bond_slb_range_mac_table;
+extern struct bond_slb_params bond_slb_defaults;
+bool bond_slb_in_range(const struct bond_slb_range *r, u64 v);
+
+#endif /* _BOND_SLB_PRIV_H */

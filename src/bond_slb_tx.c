@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * balance-slb transmit: the bucket of a frame's source MAC and VLAN, the
+ * slave of that bucket, and the MAC table learned from what we send (for
+ * announcements and the loop filter on receive).
+ *
+ * Per frame: the header's source MAC and VLAN hashed once, the bucket's
+ * slave read under RCU, the bytes added to a per-CPU counter, and the MAC
+ * table probed; the table is written only for a new MAC or once a second,
+ * so steady traffic keeps its cache lines shared between CPUs.
+ */
+
+#include <linux/hash.h>
+#include <linux/if_arp.h>
+#include <linux/kernel.h>
+#include <linux/workqueue.h>
+
+#include "bond_slb_priv.h"
+
+/*
+ * Slot m as one snapshot, or false if it is free, being filled, refilled
+ * meanwhile or stale.  slb_learn_new() publishes the fields before the key,
+ * so the key read again after them tells whether they belong to it.
+ */
+bool bond_slb_mac_read(const struct slb_mac *m, unsigned long now,
+		       struct slb_mac_snap *snap)
+{
+	snap->key = READ_ONCE(m->key);
+	if (!snap->key || snap->key == SLB_KEY_BUSY)
+		return false;
+	smp_rmb();	/* the key before the fields it published */
+	snap->seen = READ_ONCE(m->seen);
+	snap->announced = READ_ONCE(m->announced);
+	snap->conflict = READ_ONCE(m->conflict);
+	snap->ip = READ_ONCE(m->ip);
+	snap->bucket = READ_ONCE(m->bucket);
+	snap->src = READ_ONCE(m->src);
+	smp_rmb();	/* the fields before the key again */
+	if (READ_ONCE(m->key) != snap->key)
+		return false;
+	return time_before(now, snap->seen + msecs_to_jiffies(SLB_MAC_AGE_MS));
+}
+
+/*
+ * What transmit needs of a frame's header.  16 bytes, so that it comes
+ * back from the out-of-line copy in two registers.
+ */
+struct slb_fkey {
+	u64 key;	/* slb_mac_vlan_key(): source MAC, VLAN ID (0 untagged) */
+	__be16 proto;	/* behind the tag, if any */
+	u16 l3off;
+	bool mcast;
+	bool ok;	/* false: not even an Ethernet header */
+};
+
+/* From the Ethernet header and the 4 bytes after it (an in-band tag). */
+static __always_inline struct slb_fkey
+slb_frame_key_hdr(const struct sk_buff *skb, const struct vlan_ethhdr *veth,
+		  bool tag_fits)
+{
+	struct slb_fkey fk = {
+		.proto = veth->h_vlan_proto,
+		.l3off = ETH_HLEN,
+		.mcast = is_multicast_ether_addr(veth->h_dest),
+		.ok = true,
+	};
+	u16 vid = 0;
+
+	if (skb_vlan_tag_present(skb)) {
+		vid = skb_vlan_tag_get_id(skb);
+	} else if (unlikely(eth_type_vlan(veth->h_vlan_proto)) && tag_fits) {
+		vid = ntohs(veth->h_vlan_TCI) & VLAN_VID_MASK;
+		fk.proto = veth->h_vlan_encapsulated_proto;
+		fk.l3off = VLAN_ETH_HLEN;
+	}
+	fk.key = slb_mac_vlan_key(veth->h_source, vid);
+	return fk;
+}
+
+/* Header not linear (or a runt): copy it out.  Out of line: it is rare. */
+static noinline struct slb_fkey slb_frame_key_copy(const struct sk_buff *skb)
+{
+	struct slb_fkey none = { .ok = false };
+	struct vlan_ethhdr _veth;
+	const struct vlan_ethhdr *veth;
+
+	veth = skb_header_pointer(skb, 0, VLAN_ETH_HLEN, &_veth);
+	if (veth)
+		return slb_frame_key_hdr(skb, veth, true);
+	veth = skb_header_pointer(skb, 0, ETH_HLEN, &_veth);
+	return veth ? slb_frame_key_hdr(skb, veth, false) : none;
+}
+
+/*
+ * Per frame: read the header in place when the tag's bytes are linear too
+ * (always, for frames the stack builds), without a copy on the stack.
+ */
+static __always_inline struct slb_fkey slb_frame_key(const struct sk_buff *skb)
+{
+	if (unlikely(skb_headlen(skb) < VLAN_ETH_HLEN))
+		return slb_frame_key_copy(skb);
+	return slb_frame_key_hdr(skb, (const struct vlan_ethhdr *)skb->data,
+				 true);
+}
+
+struct slb_arp {
+	struct arphdr hdr;
+	u8 sha[ETH_ALEN];
+	__be32 sip;
+	u8 tha[ETH_ALEN];
+	__be32 tip;
+} __packed;
+
+/*
+ * An ARP or RARP frame at 'off' in which 'key's MAC speaks for itself: its
+ * IPv4 address (0 if none), and whether it announces itself, that is a
+ * gratuitous ARP or a RARP.  QEMU sends RARPs after a live migration,
+ * keepalived, arp_notify and arping -U gratuitous ARPs.
+ */
+__be32 bond_slb_arp_of(const struct sk_buff *skb, __be16 proto,
+		       unsigned int off, u64 key, bool *announce)
+{
+	struct slb_arp _arp;
+	const struct slb_arp *arp;
+	u8 mac[ETH_ALEN];
+
+	*announce = false;
+	if (proto != htons(ETH_P_ARP) && proto != htons(ETH_P_RARP))
+		return 0;
+	arp = skb_header_pointer(skb, off, sizeof(_arp), &_arp);
+	if (!arp || arp->hdr.ar_hrd != htons(ARPHRD_ETHER) ||
+	    arp->hdr.ar_pro != htons(ETH_P_IP) || arp->hdr.ar_hln != ETH_ALEN ||
+	    arp->hdr.ar_pln != 4)
+		return 0;
+	slb_key_to_mac(key, mac);
+	if (!ether_addr_equal(arp->sha, mac))
+		return 0;
+	*announce = proto == htons(ETH_P_RARP) || arp->sip == arp->tip;
+	return proto == htons(ETH_P_ARP) ? arp->sip : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* transmit                                                            */
+
+/* Claim a slot for a new MAC; whoever loses the race learns later. */
+/* The source slot of skb's ingress interface, claimed if new. */
+static struct slb_src *slb_src_get(struct bond_slb *slb,
+				   const struct sk_buff *skb, unsigned int *idx)
+{
+	u32 id = skb->skb_iif + 1;
+	unsigned int i, start = hash_32(id ^ (u32)slb->seed, 32) &
+		(SLB_SRC_SLOTS - 1);
+
+	for (i = 0; i < SLB_SRC_PROBES; i++) {
+		unsigned int j = (start + i) & (SLB_SRC_SLOTS - 1);
+		struct slb_src *src = &slb->src[j];
+		u32 cur = READ_ONCE(src->id);
+
+		if (!cur && !cmpxchg(&src->id, 0, id)) {
+			WRITE_ONCE(src->claimed, jiffies);
+			cur = id;
+		}
+		if (cur == id) {
+			*idx = j;
+			return src;
+		}
+	}
+	*idx = SLB_SRC_SLOTS;
+	return &slb->src[SLB_SRC_SLOTS];
+}
+
+static noinline void slb_learn_new(struct bond_slb *slb, struct slb_mac *free,
+				   u64 old, u64 key, unsigned long now,
+				   unsigned int b, const struct sk_buff *skb,
+				   __be16 proto, unsigned int l3off)
+{
+	struct slb_src *src;
+	unsigned int idx;
+	bool announce;
+	__be32 ip;
+
+	/* one guest flooding MACs must leave room for the others */
+	src = slb_src_get(slb, skb, &idx);
+	if (atomic_read(&src->macs) >= slb->src_limit) {
+		slb_count(slb, SLB_CNT_MAC_LIMITED);
+		return;
+	}
+	if (cmpxchg64(&free->key, old, SLB_KEY_BUSY) != old)
+		return;
+	atomic_inc(&src->macs);
+	WRITE_ONCE(free->src, idx);
+	ip = bond_slb_arp_of(skb, proto, l3off, key, &announce);
+	WRITE_ONCE(free->seen, now);
+	/* a VM's first frame may be its announcement: the switch floods it back */
+	WRITE_ONCE(free->announced, announce ? now :
+		   now - msecs_to_jiffies(SLB_GARP_LOCK_MS) - 1);
+	WRITE_ONCE(free->conflict, 0);
+	WRITE_ONCE(free->ip, ip);
+	WRITE_ONCE(free->bucket, b);
+	smp_wmb();	/* fields before the key that publishes them */
+	WRITE_ONCE(free->key, key);
+}
+
+/*
+ * A known MAC's own ARP/RARP: keep its address, and stamp its announcements
+ * so that the switch flooding them back is not taken for a migration away.
+ */
+static noinline void slb_learn_arp(struct slb_mac *m, const struct sk_buff *skb,
+				   __be16 proto, unsigned int l3off, u64 key,
+				   unsigned long now)
+{
+	bool announce;
+	__be32 ip = bond_slb_arp_of(skb, proto, l3off, key, &announce);
+
+	if (ip && ip != READ_ONCE(m->ip))
+		WRITE_ONCE(m->ip, ip);
+	if (announce)
+		WRITE_ONCE(m->announced, now);
+}
+
+/*
+ * Remember a source MAC for announcements and the loop filter.  Writes
+ * only when the MAC is new or its entry is a second old, so steady traffic
+ * keeps the table's cache lines shared; a lost race merely delays learning
+ * to the next frame.
+ */
+static void slb_learn(struct bond_slb *slb, const struct sk_buff *skb,
+		      u64 key, u64 h, unsigned int b, __be16 proto,
+		      unsigned int l3off)
+{
+	unsigned int i, mask = slb->nmacs - 1, start = (h >> 8) & mask;
+	unsigned long now = jiffies;
+	struct slb_mac *free = NULL;
+	u64 old = 0;
+
+	for (i = 0; i < SLB_MAC_PROBES; i++) {
+		struct slb_mac *m = &slb->macs[(start + i) & mask];
+		u64 k = READ_ONCE(m->key);
+
+		if (k == key) {
+			if (time_after(now, READ_ONCE(m->seen) + HZ))
+				WRITE_ONCE(m->seen, now);
+			if (unlikely(proto == htons(ETH_P_ARP) ||
+				     proto == htons(ETH_P_RARP)))
+				slb_learn_arp(m, skb, proto, l3off, key, now);
+			return;
+		}
+		if (!free && k != SLB_KEY_BUSY && (!k || !slb_mac_fresh(m, now))) {
+			free = m;
+			old = k;
+		}
+	}
+	if (!free) {
+		slb_count(slb, SLB_CNT_MAC_FULL);
+		return;
+	}
+	slb_learn_new(slb, free, old, key, now, b, skb, proto, l3off);
+}
+
+/*
+ * A bucket without a usable slave takes the least utilised one.  Rare (new
+ * bucket, or its slave just failed), so it may walk the slaves; cmpxchg
+ * makes concurrent CPUs agree.  Same rule as slb_least_utilised().
+ */
+static struct slave *slb_pick_slave(struct bonding *bond)
+{
+	struct slave *best = NULL, *slave;
+	struct bond_up_slave *usable;
+	u64 best_util = 0;
+	unsigned int i, n;
+
+	usable = rcu_dereference(bond->usable_slaves);
+	n = usable ? READ_ONCE(usable->count) : 0;
+	for (i = 0; i < n; i++) {
+		u64 u;
+
+		slave = usable->arr[i];
+		if (!slb_usable(slave))
+			continue;
+		u = READ_ONCE(slave->slb.util);
+		if (!best ||
+		    slb_place_better(u, atomic_read(&slave->slb.nbuckets),
+				     slb_slave_speed(slave), best_util,
+				     atomic_read(&best->slb.nbuckets),
+				     slb_slave_speed(best))) {
+			best = slave;
+			best_util = u;
+		}
+	}
+	return best;
+}
+
+static struct slave *slb_bucket_claim(struct bonding *bond, struct bond_slb *slb,
+				      unsigned int b, struct slave *old)
+{
+	struct slave *best, *cur;
+	int tries = 2;
+
+again:
+	best = slb_pick_slave(bond);
+	if (!best)
+		return NULL;
+	bond_slb_rx_handover(slb, b, old);
+	cur = unrcu_pointer(cmpxchg(&slb->bucket[b].slave, RCU_INITIALIZER(old),
+				    RCU_INITIALIZER(best)));
+	if (cur != old)
+		return slb_usable(cur) ? cur : NULL;
+	if (unlikely(!bond_slb_stays(slb, b, best, NULL))) {
+		cur = rcu_dereference(slb->bucket[b].slave);
+		if (slb_usable(cur))
+			return cur;
+		if (!--tries)
+			return NULL;
+		old = cur;
+		goto again;
+	}
+	atomic_inc(&best->slb.nbuckets);
+	if (old) {
+		/*
+		 * Its slave lost carrier before link monitoring noticed: the
+		 * bucket moves now; the work tells the switch.
+		 */
+		atomic_dec(&old->slb.nbuckets);
+		atomic64_inc(&best->slb.moves_in);
+		atomic64_inc(&old->slb.moves_out);
+		atomic64_inc(&slb->moves);
+		set_bit(b, slb->announce_pending);
+		mod_delayed_work(bond->wq, &slb->work, 0);
+	}
+	return best;
+}
+
+static __always_inline struct slave *slb_tx_slave(struct bonding *bond,
+						  struct bond_slb *slb,
+						  const struct sk_buff *skb,
+						  bool learn, bool *report)
+{
+	struct slb_fkey fk = slb_frame_key(skb);
+	struct slave *slave;
+	unsigned int b;
+	u64 h;
+
+	if (unlikely(!fk.ok))
+		return NULL;
+	h = slb_hash(slb, fk.key);
+	b = h & (SLB_BUCKETS - 1);
+	if (unlikely(fk.mcast) && report &&
+	    bond_slb_tx_mcast(bond, slb, skb, fk.proto, fk.l3off, fk.key >> 48,
+			      learn)) {
+		slave = bond_slb_rx_slave_now(bond, slb);
+		if (slave) {
+			*report = true;
+			return slave;
+		}
+	}
+	slave = rcu_dereference(slb->bucket[b].slave);
+	if (unlikely(!slb_usable(slave)))
+		/* only a real transmit claims the bucket */
+		slave = learn ? slb_bucket_claim(bond, slb, b, slave) :
+			slb_pick_slave(bond);
+	else if (unlikely(rcu_access_pointer(slb->bucket[b].next)) && learn)
+		slave = bond_slb_move_at_gap(bond, slb, b, slave);
+	if (learn && slave) {
+		slb_bytes_add(slb, b, skb->len);
+		slb_learn(slb, skb, fk.key, h, b, fk.proto, fk.l3off);
+	}
+	return slave;
+}
+
+/*
+ * ndo_get_xmit_slave: which slave would carry this skb now.  Changes
+ * nothing: no accounting, no learning, no bucket claimed, no move.
+ */
+struct slave *bond_slb_xmit_slave_get(struct bonding *bond,
+				      struct sk_buff *skb)
+{
+	struct bond_slb *slb = rcu_dereference(bond->slb);
+	bool report = false;
+
+	return slb ? slb_tx_slave(bond, slb, skb, false, &report) : NULL;
+}
+
+netdev_tx_t bond_slb_xmit(struct sk_buff *skb, struct net_device *bond_dev)
+{
+	struct bonding *bond = netdev_priv(bond_dev);
+	struct bond_slb *slb = rcu_dereference(bond->slb);
+	struct slave *slave = NULL;
+	bool report = false;
+
+	if (likely(slb)) {
+		slave = slb_tx_slave(bond, slb, skb, true, &report);
+		if (unlikely(!slave))
+			slb_count(slb, SLB_CNT_NOSLAVE);
+	}
+	if (unlikely(report)) {
+		/*
+		 * The VM's MAC stays learned on its own slave's port: the
+		 * report leaves from a MAC nothing else uses (reports are
+		 * rare; copying a shared header here is fine).
+		 */
+		if (!skb_ensure_writable(skb, ETH_HLEN))
+			u64_to_ether_addr(READ_ONCE(slb->report_mac),
+					  ((struct ethhdr *)skb->data)->h_source);
+		slb_count(slb, SLB_CNT_REPORTS);
+	}
+	if (likely(slave))
+		return bond_dev_queue_xmit(bond, skb, slave->dev);
+	return bond_tx_drop(bond_dev, skb);
+}
+
+/*
+ * Count each source's fresh MACs again: entries age out without telling
+ * anyone.  A source without MACs gives its slot back, unless it has just
+ * claimed it.  Under slb->lock, once a second.
+ */
+void bond_slb_src_recount(struct bond_slb *slb, unsigned long now)
+{
+	u32 *n = slb->src_count;
+	unsigned int i;
+
+	memset(n, 0, sizeof(slb->src_count));
+	for (i = 0; i < slb->nmacs; i++) {
+		struct slb_mac_snap snap;
+
+		if (bond_slb_mac_read(&slb->macs[i], now, &snap) &&
+		    snap.src <= SLB_SRC_SLOTS)
+			n[snap.src]++;
+	}
+	for (i = 0; i <= SLB_SRC_SLOTS; i++) {
+		struct slb_src *src = &slb->src[i];
+
+		atomic_set(&src->macs, n[i]);
+		if (!n[i] && i < SLB_SRC_SLOTS && READ_ONCE(src->id) &&
+		    time_after(now, READ_ONCE(src->claimed) + 2 * HZ))
+			WRITE_ONCE(src->id, 0);
+	}
+}
