@@ -159,7 +159,7 @@ fetch_orig() {
 		# a cached tarball counts only with the checksum an index gives
 		if [[ -e $ORIGDIR/$file ]] &&
 		   [[ $(sha256sum "$ORIGDIR/$file" | cut -d' ' -f1) == "$sum" ]]; then
-			echo "$up $ver $suite $sum" >"$ORIGDIR/$file.origin"
+			echo "$up $ver $suite $sum $file" >"$ORIGDIR/$file.origin"
 			echo "$ORIGDIR/$file"
 			return
 		fi
@@ -170,7 +170,7 @@ fetch_orig() {
 		   [[ $(sha256sum "$ORIGDIR/$file.tmp" | cut -d' ' -f1) == "$sum" ]]; then
 			mv "$ORIGDIR/$file.tmp" "$ORIGDIR/$file"
 			rm -f "$ORIGDIR/err"
-			echo "$up $ver $suite $sum" >"$ORIGDIR/$file.origin"
+			echo "$up $ver $suite $sum $file" >"$ORIGDIR/$file.origin"
 			echo "$ORIGDIR/$file"
 			return
 		fi
@@ -184,7 +184,8 @@ fetch_orig() {
 	die "no iproute2 upstream tarball could be fetched (tried ${tried[*]})"
 }
 
-# the pristine upstream sources, unpacked once; their dir on stdout
+# the pristine upstream sources, unpacked once; their dir on stdout, and in
+# its parent .origin: "upstream-version debian-version suite sha256 file"
 fetch_source() {
 	local orig up dir src
 	orig=$(fetch_orig)
@@ -218,7 +219,7 @@ need_pkgs() {
 }
 
 # configure <tree> <log>: only libmnl of the optional libraries, whatever
-# else is installed (also used by tools/series-iproute2.sh)
+# else is installed (also used by tools/series-iproute2.sh); 1 on failure
 configure() {
 	local b=$1 log=$2 pc
 	mkdir -p "$b/.pc-slb"
@@ -226,17 +227,14 @@ configure() {
 	[[ -e $pc ]] || die "libmnl.pc not found (is libmnl-dev installed?)"
 	ln -sfn "$pc" "$b/.pc-slb/libmnl.pc"
 	(cd "$b" && PKG_CONFIG_LIBDIR=$b/.pc-slb PKG_CONFIG_PATH='' ./configure) \
-		>"$log" 2>&1 || {
-		cat "$log" >&2
-		die "configure failed (log: $log)"
-	}
+		>"$log" 2>&1
 }
 
 build() {
-	local src b stamp p patches=() up ver suite sum
+	local src b stamp p patches=() up ver suite sum file
 	need_pkgs
 	src=$(fetch_source)
-	read -r up ver suite sum <"$(dirname "$src")/.origin"
+	read -r up ver suite sum file <"$(dirname "$src")/.origin"
 	for p in "$ROOT"/patches/iproute2/*.patch; do
 		[[ -e $p ]] && patches+=("$p")
 	done
@@ -252,7 +250,10 @@ build() {
 			patch -d "$b" -p1 --no-backup-if-mismatch -F0 <"$p" >&2 ||
 				die "${p#"$ROOT"/} does not apply to $src (IPROUTE2_VERSION=<version> picks another iproute2)"
 		done
-		configure "$b" "$OUT/configure.log"
+		configure "$b" "$OUT/configure.log" || {
+			cat "$OUT/configure.log" >&2
+			die "configure failed (log: $OUT/configure.log)"
+		}
 		echo "$stamp" >"$b/.prepared"
 	fi
 	make -C "$b" -j"$(nproc)" SUBDIRS="lib ip" >"$OUT/build.log" 2>&1 || {
@@ -267,7 +268,7 @@ build() {
 	local help
 	help=$("$OUT/ip" link help bond 2>&1 || true)
 	[[ $help == *balance-slb* ]] || die "$OUT/ip does not list balance-slb"
-	echo "built $OUT/ip ($("$OUT/ip" -V); upstream iproute2 $up, the orig tarball of Debian's $ver in $suite, sha256 $sum; + ${#patches[@]} patch(es))"
+	echo "built $OUT/ip ($("$OUT/ip" -V); upstream $file of Debian's iproute2 $ver in $suite, sha256 $sum; + ${#patches[@]} patch(es))"
 }
 
 # sourced by tools/series-iproute2.sh for fetch_orig/fetch_source/configure
