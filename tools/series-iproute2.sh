@@ -114,7 +114,8 @@ for p in "${patches[@]}"; do
 	if build_ok; then
 		ok "builds with $name (lib, ip)"
 	else
-		tail -20 "$work/build.log" | sed 's/^/# /'
+		{ grep -m15 -E 'error|Error' "$work/build.log" || tail -20 "$work/build.log"; } |
+			sed 's/^/# /'
 		notok "builds with $name (lib, ip)"
 	fi
 done
