@@ -93,7 +93,8 @@ update_lists() {
 	   [[ -z $(find "$APTDIR/lists/.done" -mmin +1440) ]]; then
 		return
 	fi
-	if apt_private apt-get update >&2; then
+	# any index that fails counts: apt would use an old one silently
+	if apt_private apt-get --error-on=any update >&2; then
 		cp "$APTDIR/sources.list" "$APTDIR/lists/.done"
 	elif [[ -e $APTDIR/lists/.done ]] &&
 	     cmp -s "$APTDIR/sources.list" "$APTDIR/lists/.done"; then
@@ -107,18 +108,16 @@ update_lists() {
 # "upstream-version debian-version suite directory/file sha256 size".
 # Newest upstream version first.
 list_origs() {
-	local f suite code
+	local f suite code trusted
 	# parsed once per update of the lists
 	if [[ $APTDIR/origs -nt $APTDIR/lists/.done ]]; then
 		cat "$APTDIR/origs"
 		return
 	fi
-	for f in "$APTDIR"/lists/*_source_Sources*; do
-		[[ -e $f ]] || continue
-		suite=${f##*_dists_}
-		suite=${suite%%_*}
-		# the codename too, from the signed Release file
-		code=$(sed -n 's/^Codename: //p' "${f%%_main_source_*}_InRelease" 2>/dev/null | head -1)
+	# the Sources files of our list that apt verified, nothing stale
+	# shellcheck disable=SC2016 # apt's own $(FIELD) syntax
+	while read -r f suite code trusted; do
+		[[ $trusted == yes && -e $f ]] || continue
 		[[ -z $code || $code == "$suite" ]] || suite+="($code)"
 		"$APT_HELPER" cat-file "$f" | awk -v suite="$suite" '
 		function flush() {
@@ -135,7 +134,9 @@ list_origs() {
 		/^[^ ]/ { insum = ($1 == "Checksums-Sha256:") ; next }
 		insum && $3 ~ /\.orig\.tar\.[a-z0-9]+$/ { sum = $1; size = $2; file = $3 }
 		END { flush() }'
-	done | sort -k1,1Vr -k2,2Vr >"$APTDIR/origs.new"
+	done < <(apt_private apt-get indextargets \
+			--format '$(FILENAME) $(SUITE) $(CODENAME) $(TRUSTED)' \
+			'Identifier: Sources') | sort -k1,1Vr -k2,2Vr >"$APTDIR/origs.new"
 	mv "$APTDIR/origs.new" "$APTDIR/origs"
 	cat "$APTDIR/origs"
 }
