@@ -193,7 +193,9 @@ mv "$cover.new" "$cover"
 for p in "$work"/out/*.patch; do
 	name=$(basename "$p")
 	[[ $name == 0000-cover-letter.patch ]] && continue
-	if "$checkpatch" --no-tree --strict -q "$p" >"$work/cp.log" 2>&1; then
+	# from outside any git tree: there, checkpatch.pl takes a tracked
+	# file for source code (as with -f), not for a patch
+	if (cd "$work" && "$checkpatch" --no-tree --strict -q "$p") >"$work/cp.log" 2>&1; then
 		ok "checkpatch --strict clean: $name"
 	else
 		sed 's/^/# /' "$work/cp.log"
