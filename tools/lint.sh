@@ -34,31 +34,21 @@ for p in "$ROOT"/patches/*/*.patch; do
 done
 
 [[ -e $BONDDIR/Kbuild ]] || tools/kernel.sh prepare "$KVER" "$ROOT/build/$KVER" >/dev/null
-# 7.x's Kbuild asks scripts/checker-valid.sh whether sparse works, and
-# Debian's headers lack it: into our unpacked headers (never the system's)
-# from the kernel's source
-common=$(sed -n 's#^include \(.*\)/Makefile$#\1#p' "$KDIR/Makefile" | head -1)
-if [[ -n $common && $common == "${SLB_CACHE:-$ROOT/.cache}"/* &&
-      ! -e $common/scripts/checker-valid.sh && -e $SRC/scripts/checker-valid.sh ]] &&
-   grep -q checker-valid.sh "$common/Makefile"; then
-	cp "$SRC/scripts/checker-valid.sh" "$common/scripts/"
+# Debian 13's sparse is too old for 7.x's Kbuild: then one built from
+# Debian's newer sparse tarball (tools/sparse.sh)
+if ! SPARSE=$(tools/sparse.sh "$KVER"); then
+	echo "lint: no sparse that $KVER's Kbuild accepts" >&2
+	exit 1
 fi
-run_sparse_version() { "$ROOT/tools/kernel.sh" run "$KVER" sparse --version 2>&1 | sed 's/^/sparse /'; }
 sparse_of() {	# DIR OBJ...: sparse's findings, compiler noise dropped
 	local dir=$1
 	shift
 	"$ROOT/tools/kernel.sh" run "$KVER" \
-		make -s -C "$KDIR" M="$dir" SLB_ROOT="$ROOT" C=2 CHECK="sparse" "$@" 2>&1 |
+		make -s -C "$KDIR" M="$dir" SLB_ROOT="$ROOT" C=2 CHECK="$SPARSE" "$@" 2>&1 |
 		grep -v "^  \(CHECK\|CC\)" || true
 }
 mapfile -t OURS < <(cd src && ls *.c oot/*.c | sed 's#^oot/##; s#\.c$#.o#')
 out=$(sparse_of "$BONDDIR" "${OURS[@]}")
-if grep -q "C=2 specified, but sparse is not available or not up to date" <<<"$out"; then
-	# Kbuild's own verdict (7.x's headers use __typeof_unqual__, which
-	# Debian 13's sparse 0.6.4 does not know): say so, do not fail
-	echo "lint: sparse skipped: $KVER's Kbuild finds $(run_sparse_version) too old"
-	exit $rc
-fi
 if [[ -n $out ]]; then
 	echo "$out"
 	echo "lint: sparse or the compiler reported the above" >&2
@@ -73,7 +63,7 @@ PRISTINE=$ROOT/build/$KVER/lint-pristine
 rm -rf "$PRISTINE"
 mkdir -p "$PRISTINE"
 cp "$SRC"/drivers/net/bonding/*.[ch] "$SRC/drivers/net/bonding/Makefile" "$PRISTINE/"
-norm() { sed -E 's|^[^ :]*/([^/ :]+):[0-9]+:[0-9]+:|\1:|' | sort; }
+norm() { sed -E 's|^([^ :]*/)?([^/ :]+):[0-9]+:[0-9]+:|\2:|' | sort; }
 new=$(comm -23 <(sparse_of "$BONDDIR" "${PATCHED[@]}" | norm) \
 	<(sparse_of "$PRISTINE" "${PATCHED[@]}" | norm))
 rm -rf "$PRISTINE"

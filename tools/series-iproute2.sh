@@ -13,7 +13,7 @@
 #   - every patch applies with git am
 #   - the tree builds after each patch (configure, make of lib and ip only,
 #     only libmnl visible: what tools/iproute2.sh builds)
-#   - the uapi numbers of the attributes are those of include/net/bond_slb.h
+#   - the uapi numbers of the attributes are those of include/compat/bond_slb_compat.h
 #   - checkpatch.pl --no-tree --strict passes on each written patch
 #     (the newest 7.x kernel's, CHECKPATCH=<checkpatch.pl> for another)
 #
@@ -123,7 +123,7 @@ done
 
 # the attribute numbers, from the patched uapi header, against the kernel's
 names=$(sed -n 's/^#define \(IFLA_BOND_\(SLAVE_\)\{0,1\}SLB_[A-Z_]*\)[[:space:]]\{1,\}\([0-9]\{1,\}\).*/\1 \3/p' \
-	"$ROOT/include/net/bond_slb.h")
+	"$ROOT/include/compat/bond_slb_compat.h")
 {
 	echo '#include <stdio.h>'
 	echo '#include <linux/if_link.h>'
@@ -138,11 +138,11 @@ names=$(sed -n 's/^#define \(IFLA_BOND_\(SLAVE_\)\{0,1\}SLB_[A-Z_]*\)[[:space:]]
 if [[ -n $names ]] &&
    gcc -I"$tree/include/uapi" -o "$work/attrs" "$work/attrs.c" 2>"$work/attrs.log" &&
    "$work/attrs" >"$work/attrs.txt" && [[ $(cat "$work/attrs.txt") == "$names" ]]; then
-	ok "attribute numbers match include/net/bond_slb.h ($(wc -l <"$work/attrs.txt") attributes)"
+	ok "attribute numbers match include/compat/bond_slb_compat.h ($(wc -l <"$work/attrs.txt") attributes)"
 else
 	sed 's/^/# /' "$work/attrs.log"
 	diff <(echo "$names") "$work/attrs.txt" 2>/dev/null | sed 's/^/# /' || true
-	notok "attribute numbers match include/net/bond_slb.h"
+	notok "attribute numbers match include/compat/bond_slb_compat.h"
 	finish
 fi
 
