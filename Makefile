@@ -21,6 +21,9 @@
 #   make lint                                    checkpatch --strict + sparse
 #   make bench                                   benchmarks (simulator + VM datapath)
 #   make iproute2                                build/iproute2/ip knowing balance-slb
+#   make series [SERIES_CHECK=1]                 the upstream series: kernel (net-next)
+#                                                and iproute2 (iproute2-next), in
+#                                                build/series/; checked patch by patch
 #   make dkms-src DEST=<dir>                     the DKMS source tree (no kernel sources)
 #   make deb                                     build/deb/bonding-slb-dkms_<ver>_all.deb
 
@@ -36,7 +39,7 @@ IP_SLB := $(ROOT)/build/iproute2/ip-slb
 export KSRC KDIR
 
 .PHONY: all module install unit vmtest check demo lint clean slbgen iproute2 dkms-src deb
-.PHONY: upstream-selftests check-debug
+.PHONY: upstream-selftests check-debug series
 
 all: module
 
@@ -77,6 +80,10 @@ vmtest: module $(SLBGEN)
 
 check:
 	@$(ROOT)/tools/check.sh
+
+series:
+	@$(ROOT)/tools/series.sh $(if $(SERIES_CHECK),--check) $(ROOT)/build/series/kernel && \
+	$(ROOT)/tools/series-iproute2.sh $(ROOT)/build/series/iproute2
 
 upstream-selftests: module
 	@$(ROOT)/tools/upstream-selftests.sh $(KVER)

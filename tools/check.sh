@@ -154,6 +154,13 @@ for s in $SERIES_FULL $SERIES_CORE; do
 	series_of[$kver]=$s
 done
 
+# --- the upstream series: applies, builds patch by patch, style -----------------
+echo "== the upstream series (make series)"
+t0=$SECONDS
+run_tap "$LOGDIR/series.log" tools/series.sh --check "$ROOT/build/series/kernel"
+run_tap "$LOGDIR/series-iproute2.log" tools/series-iproute2.sh "$ROOT/build/series/iproute2"
+echo "# time: the kernel and iproute2 series: $((SECONDS - t0)) s"
+
 # --- the VM runs: two lanes at once -----------------------------------------------
 # Each run is one TCG thread and mostly waits (about a third of a core):
 # two at once fit 2 cores and halve the wall time.  Jobs go to the lane
