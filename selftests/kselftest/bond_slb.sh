@@ -96,7 +96,7 @@ host_create()
 	if ! ip -n "$host_ns" link add bond0 type bond mode balance-slb \
 		miimon 100 slb_rebalance_interval 1000 slb_move_gap 50 \
 		slb_move_cooldown 30000; then
-		echo "SKIP: bonding mode balance-slb not supported"
+		echo "SKIP: bonding mode balance-slb not supported by the kernel or ip"
 		# shellcheck disable=SC2154
 		exit "$ksft_skip"
 	fi
