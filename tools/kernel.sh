@@ -64,9 +64,12 @@ SRC_OPTIONAL=(scripts/checker-valid.sh)
 SERIES_PATHS=(include/uapi/linux/if_bonding.h include/uapi/linux/if_link.h
 	      Documentation/netlink/specs/rt-link.yaml MAINTAINERS)
 # make upstream-selftests: the bonding selftests and what they source
+# (net/lib/sh has defer.sh, which 6.8's net/lib.sh and later source:
+# without it tests_run and defer are not defined)
 SELFTEST_PATHS=(tools/testing/selftests/drivers/net/bonding
 		tools/testing/selftests/net/forwarding/lib.sh
-		tools/testing/selftests/net/lib.sh)
+		tools/testing/selftests/net/lib.sh
+		tools/testing/selftests/net/lib/sh)
 
 die() { echo "kernel.sh: error: $*" >&2; exit 1; }
 note() { echo "kernel.sh: $*" >&2; }
@@ -389,7 +392,8 @@ selftests_dir() {
 			die "kernel $kver: KSRC=$KSRC has no $st/net/forwarding/lib.sh"
 		echo "$KSRC/$st"; return
 	fi
-	if [[ ! -e $src/.selftests-done ]]; then
+	# the marker holds the list extracted: a longer list extracts again
+	if [[ "$(cat "$src/.selftests-done" 2>/dev/null)" != "${SELFTEST_PATHS[*]}" ]]; then
 		s=$(series_of "$kver")
 		v=$(deb_version "$kver")
 		tmp=$src/.selftests.tmp
@@ -406,7 +410,7 @@ selftests_dir() {
 		rm -f "$tmp.err"
 		cp -a "$tmp/." "$src/"
 		rm -rf "$tmp"
-		touch "$src/.selftests-done"
+		echo "${SELFTEST_PATHS[*]}" >"$src/.selftests-done"
 	fi
 	echo "$src/$st"
 }

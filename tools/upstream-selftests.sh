@@ -9,7 +9,17 @@
 #
 #   upstream-selftests.sh KVER [--module OURS.ko] [--out DIR] [--timeout S]
 #                         [--only a.sh,b.sh] [--skip a.sh,b.sh [--why TEXT]]
-#                         [--report-only]
+#                         [--extra FILE]... [--report-only]
+#
+# --extra adds a test of ours written for that directory (the balance-slb
+# series' selftests/kselftest/bond_slb.sh) to the guest's
+# drivers/net/bonding, after the Makefile's TEST_PROGS (or where --only
+# names it).  It runs like the others, but with build/iproute2/ip (make
+# iproute2; in the guest as ip-slb) first in PATH as "ip", in both runs, and
+# is judged the other way round: it must pass with ours and must not pass
+# with Debian's module, which has no balance-slb (bond_slb.sh skips there).
+# A selftests tree whose net/lib.sh lacks what these tests use (6.1: no
+# net/lib.sh, no defer.sh) reports them as skipped, not run.
 #
 # --skip leaves tests out of both runs; each is reported as a skip with
 # TEXT as the reason (tools/check.sh leaves out what is too slow for CI).
@@ -36,9 +46,10 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 die() { echo "upstream-selftests: $*" >&2; exit 2; }
 
 kver=${1:-}
-[[ -n $kver && $kver != -* ]] || die "usage: upstream-selftests.sh KVER [--module OURS.ko] [--out DIR] [--timeout S] [--only a.sh,b.sh] [--skip a.sh,b.sh [--why TEXT]]"
+[[ -n $kver && $kver != -* ]] || die "usage: upstream-selftests.sh KVER [--module OURS.ko] [--out DIR] [--timeout S] [--only a.sh,b.sh] [--skip a.sh,b.sh [--why TEXT]] [--extra FILE]... [--report-only]"
 shift
 ours=$ROOT/build/$kver/bonding.ko out=$ROOT/build/upstream/$kver timeout="" only="" skip="" why="left out" report_only=0
+extras=() ip_slb=$ROOT/build/iproute2/ip-slb
 while (($#)); do
 	case $1 in
 	--module) ours=$2; shift 2 ;;
@@ -47,11 +58,17 @@ while (($#)); do
 	--only) only=$2; shift 2 ;;
 	--skip) skip=,$2,; shift 2 ;;
 	--why) why=$2; shift 2 ;;
+	--extra) extras+=("$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"); shift 2 ;;
 	--report-only) report_only=1; shift ;;
 	*) die "unknown argument $1" ;;
 	esac
 done
 [[ -f $ours ]] || die "no module $ours (make module KVER=$kver)"
+declare -A extra=()	# test name -> our file
+for f in "${extras[@]}"; do
+	[[ -f $f ]] || die "no test $f"
+	extra[${f##*/}]=$f
+done
 
 st=$("$ROOT/tools/kernel.sh" selftests "$kver") || die "cannot get the upstream selftests of $kver"
 img=$("$ROOT/tools/kernel.sh" image "$kver") || die "cannot get the image of $kver"
@@ -62,14 +79,28 @@ mapfile -t progs < <(awk '/^TEST_PROGS[ \t]*[:+]?=/ { on = 1 }
 	on { for (i = 1; i <= NF; i++) if ($i ~ /\.sh$/) print $i
 	     if ($0 !~ /\\$/) on = 0 }' "$bdir/Makefile")
 ((${#progs[@]})) || die "no TEST_PROGS in $bdir/Makefile"
+for f in "${extras[@]}"; do progs+=("${f##*/}"); done
 if [[ -n $only ]]; then IFS=, read -r -a progs <<<"$only"; fi
-run=() missing=() skipped=()
+# ours use net/lib.sh's setup_ns, slowwait and lib/sh/defer.sh's defer
+extra_why=""
+[[ -f $st/net/lib/sh/defer.sh ]] ||
+	extra_why="the $kver selftests have no net/lib/sh/defer.sh (the test targets 7.x's net/lib.sh)"
+run=() missing=() skipped=() extra_skipped=()
 for t in "${progs[@]}"; do
-	if [[ ! -f $bdir/$t ]]; then missing+=("$t")
+	if [[ -n ${extra[$t]:-} && -n $extra_why ]]; then extra_skipped+=("$t")
+	elif [[ -n ${extra[$t]:-} ]]; then
+		if [[ $skip == *,$t,* ]]; then skipped+=("$t"); else run+=("$t"); fi
+	elif [[ ! -f $bdir/$t ]]; then missing+=("$t")
 	elif [[ $skip == *,$t,* ]]; then skipped+=("$t")
 	else run+=("$t"); fi
 done
-((${#run[@]})) || die "none of ${progs[*]} is in $bdir"
+((${#run[@]} + ${#extra_skipped[@]})) || die "none of ${progs[*]} is in $bdir"
+if ((${#run[@]} == 0)); then	# only our tests, which this tree cannot run: no boot
+	for t in "${extra_skipped[@]}"; do
+		echo "ok - upstream $kver: $t # SKIP $extra_why"
+	done
+	exit 0
+fi
 if [[ -z $timeout ]]; then
 	timeout=$(sed -n 's/^timeout=//p' "$bdir/settings" 2>/dev/null)
 	[[ $timeout =~ ^[0-9]+$ ]] || timeout=45	# kselftest's default
@@ -86,12 +117,26 @@ echo "# upstream bonding selftests: no helpers of ours" >"$out/tests/lib.sh"
 cp -a "$bdir" "$out/tests/vm/upstream/drivers/net/"
 cp -a "$st/net/forwarding" "$out/tests/vm/upstream/net/"
 [[ ! -f $st/net/lib.sh ]] || cp -a "$st/net/lib.sh" "$out/tests/vm/upstream/net/"
+# net/lib.sh sources lib/sh/defer.sh (tests_run, defer)
+[[ ! -d $st/net/lib ]] || cp -a "$st/net/lib" "$out/tests/vm/upstream/net/"
 for t in "${run[@]}"; do
+	path_ip=""
+	if [[ -n ${extra[$t]:-} ]]; then
+		install -m 0755 "${extra[$t]}" "$out/tests/vm/upstream/drivers/net/bonding/$t"
+		# ours as "ip", first in PATH (ip picks its mode by its name)
+		# shellcheck disable=SC2016 # expanded in the guest
+		path_ip='ipdir=/tmp/slb-ip.$$
+if ips=$(command -v ip-slb); then
+	mkdir -p "$ipdir" && ln -sf "$ips" "$ipdir/ip" && export PATH="$ipdir:$PATH"
+fi
+echo "# ip: $(command -v ip), $(ip -V)"'
+	fi
 	cat >"$out/tests/vm/$t" <<EOF
 #!/bin/bash
 # upstream $t, run from its directory as kselftest's runner does
 cd "\$(dirname "\$0")/upstream/drivers/net/bonding" || exit 1
 export KSFT_MACHINE_SLOW=yes
+$path_ip
 log=/tmp/upstream-\$\$.log
 if [ -x ./$t ]; then ./$t; else bash ./$t; fi 2>&1 | tee "\$log"
 rc=\${PIPESTATUS[0]}
@@ -113,11 +158,15 @@ case $mod in
 esac
 
 only_list=$(IFS=,; echo "${run[*]}")
+# our ip in the guest as ip-slb, for our own tests (the wrapper's PATH)
+bins=()
+if [[ ${#extras[@]} -gt 0 && -x $ip_slb ]]; then bins=(--extra-bin "$ip_slb")
+elif ((${#extras[@]})); then echo "# no $ip_slb (make iproute2): our tests get Debian's ip" >&2; fi
 for col in debian ours; do
 	if [[ $col == debian ]]; then ko=$out/debian/bonding.ko; else ko=$ours; fi
 	t0=$SECONDS
 	"$ROOT/tools/vm/run.sh" --kver "$kver" --image-root "$img" --module "$ko" \
-		--tests "$out/tests" --out "$out/$col" --only "$only_list" \
+		--tests "$out/tests" --out "$out/$col" --only "$only_list" "${bins[@]}" \
 		--timeout "$timeout" >"$out/$col.ktap" 2>"$out/$col.err"
 	echo "# $col: $(tail -1 "$out/$col.ktap") ($((SECONDS - t0)) s, log $out/$col.ktap)"
 done
@@ -149,8 +198,20 @@ done
 for t in "${skipped[@]}"; do
 	echo "ok - upstream $kver: $t # SKIP $why"
 done
+for t in "${extra_skipped[@]}"; do
+	echo "ok - upstream $kver: $t # SKIP $extra_why"
+done
 for t in "${run[@]}"; do
 	d=${res[debian/$t]:-fail} o=${res[ours/$t]:-fail}
+	if [[ -n ${extra[$t]:-} ]]; then
+		# ours: must pass with ours, and cannot with Debian's
+		case $d/$o in
+		pass/*) echo "not ok - upstream $kver: $t (passes with Debian's bonding.ko, which has no balance-slb; ours: $o)"; rc=1 ;;
+		*/pass) echo "ok - upstream $kver: $t (ours: pass, Debian's module: $d as expected)" ;;
+		*) echo "not ok - upstream $kver: $t ($o with ours, see $out/ours.ktap)"; rc=1 ;;
+		esac
+		continue
+	fi
 	case $d/$o in
 	pass/pass|fail/pass) echo "ok - upstream $kver: $t" ;;
 	pass/*) echo "not ok - upstream $kver: $t (passes with Debian's bonding.ko, $o with ours)"; rc=1 ;;

@@ -88,6 +88,10 @@ ln -s usr/bin "$stage/bin"
 ln -s usr/sbin "$stage/sbin"
 ln -s usr/lib "$stage/lib"
 ln -s usr/lib64 "$stage/lib64"
+# /var/run is /run, as on Debian: an ip built with iproute2's default
+# NETNS_RUN_DIR (/var/run/netns, make iproute2's) finds Debian's /run/netns
+mkdir -p "$stage/var"
+ln -s ../run "$stage/var/run"
 
 # --- userland ---------------------------------------------------------------
 declare -A libs=()
