@@ -25,7 +25,7 @@ declare -A series_of=()
 LOGDIR=$ROOT/build/check
 mkdir -p "$LOGDIR"
 # results are read back by name: none may be left from an earlier run
-rm -rf "$LOGDIR"/vm-* "$LOGDIR"/upstream-* "$LOGDIR"/time-* "$LOGDIR"/lane*
+rm -rf "$LOGDIR"/vm-* "$LOGDIR"/upstream-* "$LOGDIR"/time-* "$LOGDIR"/lane* "$LOGDIR"/kselftest-* "$LOGDIR"/bonding-series.ko
 # shellcheck source=tools/tap.sh
 source "$ROOT/tools/tap.sh"
 
@@ -160,6 +160,14 @@ t0=$SECONDS
 run_tap "$LOGDIR/series.log" tools/series.sh --check "$ROOT/build/series/kernel"
 run_tap "$LOGDIR/series-iproute2.log" tools/series-iproute2.sh "$ROOT/build/series/iproute2"
 echo "# time: the kernel and iproute2 series: $((SECONDS - t0)) s"
+# the series' own module runs the series' kselftest (below, in a lane)
+series_kver=""
+if [[ -e build/series/bonding.ko ]] && series_kver=$(tools/kernel.sh latest 7.x); then
+	cp build/series/bonding.ko "$LOGDIR/bonding-series.ko"
+else
+	result fail "the series' module (build/series/bonding.ko)"
+	series_kver=""
+fi
 
 # --- the VM runs: two lanes at once -----------------------------------------------
 # Each run is one TCG thread and mostly waits (about a third of a core):
@@ -204,9 +212,17 @@ run_job() {	# KIND KVER
 			>"$LOGDIR/upstream-$kver.log" 2>&1
 		echo $? >"$LOGDIR/upstream-$kver.rc"
 		;;
+	kselftest)
+		# the series' kselftest, upstream's way, on the series' module
+		tools/upstream-selftests.sh "$kver" --module "$LOGDIR/bonding-series.ko" \
+			--extra selftests/kselftest/bond_slb.sh --only bond_slb.sh \
+			--out "$ROOT/build/upstream/series-$kver" >"$LOGDIR/kselftest-$kver.log" 2>&1
+		echo $? >"$LOGDIR/kselftest-$kver.rc"
+		;;
 	esac
 	echo "$((SECONDS - t0))" >"$LOGDIR/time-$kind-$kver"
 }
+[[ -z $series_kver ]] || jobs+=("120 kselftest $series_kver")
 lane_load=(0 0) lane_jobs=("" "")
 while read -r est kind kver; do
 	[[ -n $kind ]] || continue
@@ -254,6 +270,12 @@ for kver in "${kvers[@]}"; do
 			"upstream-selftests.sh $kver"
 	fi
 done
+
+if [[ -n $series_kver ]]; then
+	echo "== the series' kselftest on $series_kver, series-built bonding.ko ($(cat "$LOGDIR/time-kselftest-$series_kver" 2>/dev/null) s)"
+	tap_log "$LOGDIR/kselftest-$series_kver.log" \
+		"$(cat "$LOGDIR/kselftest-$series_kver.rc" 2>/dev/null || echo 1)" "kselftest bond_slb.sh $series_kver"
+fi
 
 echo "== Debian package and DKMS on this host"
 # the kernels of the host's own release; test-dkms installs the headers
