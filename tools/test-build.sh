@@ -40,7 +40,7 @@ else
 	tail -5 "$T/ksrc.log"
 	nok "KSRC=<tree> builds"
 fi
-sed -i 's/"6 for balance-alb");/"6 for balance-alb (changed)");/' \
+sed -i 's/"adaptive load balancing",/"adaptive load balancing (changed)",/' \
 	"$T/ksrc/drivers/net/bonding/bond_main.c"
 out=$(make -s module KVER="$KVER" KSRC="$T/ksrc" 2>&1) &&
 	nok "a patch that does not apply stops the build" ||
