@@ -41,8 +41,22 @@ done
 ((${#releases[@]})) || exit 1
 
 # --- packages ----------------------------------------------------------------
+# The signed image of a new kernel can reach the archive a day after the
+# unsigned one and the headers: then the unsigned one (same modules).
+image_pkg() {
+	local p
+	for p in "linux-image-$1" "linux-image-$1-unsigned"; do
+		# grep >/dev/null, not -q: with pipefail, apt-cache's SIGPIPE fails it
+		if dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep "ok installed" >/dev/null ||
+		   apt-cache policy "$p" 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+	echo "linux-image-$1"
+}
 pkgs=(dkms)
-for r in "${releases[@]}"; do pkgs+=("linux-headers-$r" "linux-image-$r"); done
+for r in "${releases[@]}"; do pkgs+=("linux-headers-$r" "$(image_pkg "$r")"); done
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
