@@ -385,33 +385,17 @@ source_dir() {
 # the source dir on first use (make upstream-selftests); prints the
 # selftests dir (tools/testing/selftests).
 selftests_dir() {
-	local kver=$1 src s v tmp st=tools/testing/selftests p members=()
-	src=$(source_dir "$kver")
+	local kver=$1 src st=tools/testing/selftests p
 	if [[ -n ${KSRC:-} ]]; then
 		[[ -e $KSRC/$st/net/forwarding/lib.sh ]] ||
 			die "kernel $kver: KSRC=$KSRC has no $st/net/forwarding/lib.sh"
 		echo "$KSRC/$st"; return
 	fi
-	# the marker holds the list extracted: a longer list extracts again
-	if [[ "$(cat "$src/.selftests-done" 2>/dev/null)" != "${SELFTEST_PATHS[*]}" ]]; then
-		s=$(series_of "$kver")
-		v=$(deb_version "$kver")
-		tmp=$src/.selftests.tmp
-		rm -rf "$tmp"
-		mkdir -p "$tmp"
-		for p in "${SELFTEST_PATHS[@]}"; do members+=("linux-source-$s/$p"); done
-		# net/lib.sh is not in every series: a missing member makes tar
-		# fail after extracting the others, so judge by what arrived
-		source_tar "$s" "$v" "upstream selftests" |
-			tar -x -C "$tmp" --strip-components=1 "${members[@]}" 2>"$tmp.err" || true
-		for p in drivers/net/bonding/Makefile net/forwarding/lib.sh; do
-			[[ -e $tmp/$st/$p ]] || { cat "$tmp.err" >&2; die "kernel $kver: no $st/$p in linux-source-$s $v"; }
-		done
-		rm -f "$tmp.err"
-		cp -a "$tmp/." "$src/"
-		rm -rf "$tmp"
-		echo "${SELFTEST_PATHS[*]}" >"$src/.selftests-done"
-	fi
+	src=$(add_members "$kver" selftests "upstream selftests" "${SELFTEST_PATHS[@]}")
+	for p in drivers/net/bonding/Makefile net/forwarding/lib.sh; do
+		[[ -e $src/$st/$p ]] || { cat "$src/.selftests.err" >&2
+			die "kernel $kver: no $st/$p in linux-source-$(series_of "$kver") $(deb_version "$kver")"; }
+	done
 	echo "$src/$st"
 }
 
@@ -514,26 +498,41 @@ prepare() {
 	echo "$b"
 }
 
-# The source dir with SERIES_PATHS added on first use (make series).
-series_dir() {
-	local kver=$1 src s v tmp p members=()
+# add_members KVER NAME WHAT PATH...: PATHs of KVER's linux-source added
+# to its source dir, once; the marker .NAME-done holds the list, so a
+# longer list extracts again.  A member missing from a series (net/lib.sh
+# is not in every one) makes tar fail after extracting the others: the
+# caller judges by what arrived, tar's complaints in .NAME.err.  Prints
+# the source dir.
+add_members() {
+	local kver=$1 name=$2 what=$3 src s v tmp p members=()
+	shift 3
 	src=$(source_dir "$kver")
-	if [[ -z ${KSRC:-} && ! -e $src/.series-done ]]; then
+	if [[ "$(cat "$src/.$name-done" 2>/dev/null)" != "$*" ]]; then
 		s=$(series_of "$kver")
 		v=$(deb_version "$kver")
-		tmp=$src/.series.tmp
+		tmp=$src/.$name.tmp
 		rm -rf "$tmp"
 		mkdir -p "$tmp"
-		for p in "${SERIES_PATHS[@]}"; do members+=("linux-source-$s/$p"); done
-		source_tar "$s" "$v" "files of the upstream series" |
-			tar -x -C "$tmp" --strip-components=1 "${members[@]}" ||
-			die "kernel $kver: cannot extract ${SERIES_PATHS[*]} from linux-source-$s $v"
+		for p; do members+=("linux-source-$s/$p"); done
+		source_tar "$s" "$v" "$what" |
+			tar -x -C "$tmp" --strip-components=1 "${members[@]}" 2>"$src/.$name.err" || true
 		cp -a "$tmp/." "$src/"
 		rm -rf "$tmp"
-		touch "$src/.series-done"
+		echo "$*" >"$src/.$name-done"
 	fi
+	echo "$src"
+}
+
+# The source dir with SERIES_PATHS added (make series).
+series_dir() {
+	local kver=$1 src p
+	src=$(source_dir "$kver")
+	[[ -n ${KSRC:-} ]] ||
+		src=$(add_members "$kver" series "files of the upstream series" "${SERIES_PATHS[@]}")
 	for p in "${SERIES_PATHS[@]}"; do
-		[[ -e $src/$p ]] || die "kernel $kver: no $p in $src"
+		[[ -e $src/$p ]] || { cat "$src/.series.err" >&2 2>/dev/null
+			die "kernel $kver: no $p in $src"; }
 	done
 	echo "$src"
 }
