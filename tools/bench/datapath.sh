@@ -12,6 +12,7 @@
 #   tx-ratio.csv  mode,slaves,cpus,median pps,median ratio,lowest,highest
 #   insn.csv      mode,slaves,cpus,round,instructions per frame
 #   locks.csv     mode,slaves,cpus,spin locks per frame
+#   scale.csv     mode,slaves,cpus,macs,round,instructions per frame
 #   table.txt     medians, pps as a ratio to balance-xor layer2 of the same
 #                 round with the range over the rounds; instructions and
 #                 locks per frame; failover losses
@@ -19,7 +20,9 @@
 # BENCH_SECS (seconds per pktgen run, 2), BENCH_ROUNDS (7) and
 # BENCH_FAILOVER_ROUNDS (3) change the wall-clock run's length (about 12
 # minutes; the -icount run adds about 4).  BENCH_RUNS="icount" (or "wall")
-# does one of the two boots and keeps the other's last results.
+# does one of the two boots and keeps the other's last results;
+# BENCH_RUNS=scale boots only for the transmit cost at scale (about 6
+# minutes), e.g. to compare two builds of bonding.ko.
 # Not a test: under TCG absolute figures mean little; ratios from one run do.
 set -euo pipefail
 
@@ -54,6 +57,33 @@ vm_run() {
 		{ echo "bench-datapath: no figures; see $OUT/$1.log and $OUT/$1/"; exit 1; }
 }
 
+# the transmit cost at scale, from scale.csv
+scale_table() {
+	echo "Transmit cost at scale (-icount, 2 slaves): instructions per frame with"
+	echo "MACS source MACs per sending CPU and 1 or 2 CPUs sending; with 2 CPUs"
+	echo "the clock counts both CPUs' instructions, so the figure is still per"
+	echo "frame.  ratio = the mode's instructions / balance-xor layer2's at the"
+	echo "same point (goal for balance-slb: at most 1.03).  slb-table-64k is"
+	echo "balance-slb with slb_mac_table_size 65536: all 4096 MACs learned."
+	echo
+	awk -F, 'FNR == 1 { next }
+	{ k = $1 SUBSEP $3 SUBSEP $4; n[k]++; sum[k] += $6 }
+	END {
+		printf "%-16s %4s %5s %10s %7s\n", "mode", "cpus", "macs", "insn/frame", "ratio"
+		split("xor-layer2 xor-vlan+srcmac balance-slb slb-table-64k", modes, " ")
+		for (c = 1; c <= 2; c++) for (mi = 1; mi <= 3; mi++) {
+			macs = mi == 1 ? 1 : mi == 2 ? 128 : 4096
+			b = "xor-layer2" SUBSEP c SUBSEP macs
+			for (m = 1; m <= 4; m++) {
+				k = modes[m] SUBSEP c SUBSEP macs
+				if (!(k in n) || !(b in n)) continue
+				printf "%-16s %4d %5d %10.0f %7.3f\n", modes[m], c, macs,
+					sum[k] / n[k], (sum[k] / n[k]) / (sum[b] / n[b])
+			}
+		}
+	}' "$OUT/scale.csv"
+}
+
 # Wall clock, both host cores (multi-threaded TCG): packets/s and failover.
 runs=" ${BENCH_RUNS:-wall icount} "
 [[ "$runs" != *" wall "* ]] ||
@@ -61,7 +91,18 @@ runs=" ${BENCH_RUNS:-wall icount} "
 # Instruction counts: with -icount the guest's clock advances one
 # nanosecond per instruction, so 1e9 / packets-per-second is instructions
 # per frame, the same in every run; and the spin locks per frame.
-[[ "$runs" != *" icount "* ]] || vm_run icount icount "tx locks" 2 1
+[[ "$runs" != *" icount "* ]] || vm_run icount icount "tx locks scale" 2 1
+# only the transmit cost at scale, e.g. to compare two builds of the module
+[[ "$runs" != *" scale "* ]] || vm_run scale icount "scale" 0 1
+scale_log=$OUT/icount/ktap.log
+[[ "$runs" != *" scale "* ]] || scale_log=$OUT/scale/ktap.log
+awk '$2 == "BENCH" && $3 == "scale" && $8 ~ /^[0-9]+$/ { sub("round=", "", $9)
+	printf "%s,%s,%s,%s,%s,%.0f\n", $4, $5, $6, $7, $9, 1e9 / $8 }' \
+	"$scale_log" | sed '1i mode,slaves,cpus,macs,round,instructions per frame' >"$OUT/scale.csv"
+if [[ "$runs" == " scale " ]]; then
+	scale_table | tee "$OUT/scale.txt"
+	exit 0
+fi
 
 awk '$2 == "BENCH" && $3 == "tx" && $7 ~ /^[0-9]+$/ { sub("round=", "", $8); print $4 "," $5 "," $6 "," $8 "," $7 }' \
 	"$OUT/wall/ktap.log" | sed '1i mode,slaves,cpus,round,pps' >"$OUT/tx.csv"
@@ -72,6 +113,7 @@ awk '$2 == "BENCH" && $3 == "tx" && $7 ~ /^[0-9]+$/ { sub("round=", "", $8)
 	"$OUT/icount/ktap.log" | sed '1i mode,slaves,cpus,round,instructions per frame' >"$OUT/insn.csv"
 awk '$2 == "BENCH" && $3 == "locks" && $7 ~ /^[0-9]+$/ { printf "%s,%s,%s,%.3f\n", $4, $5, $6, $7 / 1000 }' \
 	"$OUT/icount/ktap.log" | sed '1i mode,slaves,cpus,spin locks per frame' >"$OUT/locks.csv"
+
 
 # medians over rounds; ratios to balance-xor layer2 of the same slaves/cpus
 {
@@ -146,6 +188,8 @@ awk '$2 == "BENCH" && $3 == "locks" && $7 ~ /^[0-9]+$/ { printf "%s,%s,%s,%.3f\n
 				(s == 2 && c == 1 && (modes[m] in lk)) ? lk[modes[m]] : ""
 		}
 	}' "$OUT/insn.csv" "$OUT/locks.csv"
+	echo
+	scale_table
 	echo
 	echo "Failover: frames lost at 2000 frames/s when the slave carrying the stream"
 	echo "loses carrier (miimon 100 for all); each round, then the mean"

@@ -8,6 +8,10 @@
 # every mode; "BENCH tx MODE SLAVES CPUS PPS" per run.  Modes are measured in
 # rounds, interleaved, so slow drifts of the host hit all alike.
 #
+# Transmit cost at scale (under -icount): instructions per frame with 1,
+# 128 and 4096 source MACs per CPU, 1 and 2 CPUs, against balance-xor:
+# "BENCH scale MODE SLAVES CPUS MACS PPS".
+#
 # Spin locks taken per frame on the transmit path, per mode (kprobes;
 # needs perf in the guest): "BENCH locks MODE SLAVES CPUS PER-1000-FRAMES".
 #
@@ -19,17 +23,23 @@ source "$(dirname "$0")/../slb.sh"
 SECS=${BENCH_SECS:-2}
 ROUNDS=${BENCH_ROUNDS:-7}
 FROUNDS=${BENCH_FAILOVER_ROUNDS:-3}
+SROUNDS=${BENCH_SCALE_ROUNDS:-2}
 PARTS=${BENCH_PARTS:-tx failover}
 MODES="active-backup xor-layer2 xor-vlan+srcmac balance-tlb balance-slb"
 
 pg() { echo "$2" >"/proc/net/pktgen/$1" || die "pktgen $1: $2"; }
 
-bond_up() {	# bond_up MODE SLAVES
-	local mode=$1 n=$2 i
+bond_up() {	# bond_up MODE SLAVES [SLB-MAC-TABLE-SIZE]
+	local mode=$1 n=$2 table=${3:-} i
 	ip link add bond0 type bond || die "bond0"
 	case $mode in
 	xor-*) ip link set bond0 type bond mode balance-xor xmit_hash_policy "${mode#xor-}" ;;
-	balance-slb) echo balance-slb >/sys/class/net/bond0/bonding/mode ;;
+	balance-slb)
+		echo balance-slb >/sys/class/net/bond0/bonding/mode
+		[ -z "$table" ] ||
+			echo "$table" >/sys/class/net/bond0/bonding/slb_mac_table_size ||
+			die "slb_mac_table_size $table"
+		;;
 	*) ip link set bond0 type bond mode "$mode" ;;
 	esac
 	ip link set bond0 type bond miimon 100
@@ -46,9 +56,12 @@ bond_down() {
 	return 0
 }
 
-tx_run() {	# tx_run MODE SLAVES CPUS: prints pps summed over the threads
-	local mode=$1 n=$2 cpus=$3 t pps=0 p i
-	bond_up "$mode" "$n"
+# tx_run MODE SLAVES CPUS [MACS [TABLE]]: prints pps summed over the
+# threads; each thread sends from MACS source MACs of its own (default 128),
+# balance-slb with an slb_mac_table_size of TABLE (default: the default)
+tx_run() {
+	local mode=$1 n=$2 cpus=$3 macs=${4:-128} table=${5:-} t pps=0 p i
+	bond_up "$mode" "$n" "$table"
 	for ((t = 0; t < 2; t++)); do pg "kpktgend_$t" rem_device_all; done
 	for ((t = 0; t < cpus; t++)); do
 		pg "kpktgend_$t" "add_device bond0@$t"
@@ -57,8 +70,9 @@ tx_run() {	# tx_run MODE SLAVES CPUS: prints pps summed over the threads
 		pg "bond0@$t" "pkt_size 60"
 		pg "bond0@$t" "delay 0"
 		pg "bond0@$t" "dst_mac 02:99:00:00:00:01"
-		pg "bond0@$t" "src_mac 02:98:00:00:0$t:00"
-		pg "bond0@$t" "src_mac_count 128"
+		# threads' MAC ranges apart even at 4096 MACs each
+		pg "bond0@$t" "src_mac 02:98:0$t:00:00:00"
+		pg "bond0@$t" "src_mac_count $macs"
 		pg "bond0@$t" "dst 198.51.100.1"
 	done
 	(sleep "$SECS"; echo stop >/proc/net/pktgen/pgctrl) &
@@ -93,6 +107,35 @@ for ((r = 1; r <= ROUNDS; r++)); do
 			for ((i = 0; i < ${#modes[@]}; i++)); do
 				mode=${modes[(i + r) % ${#modes[@]}]}
 				echo "BENCH tx $mode $n $cpus $(tx_run "$mode" "$n" "$cpus") round=$r"
+			done
+		done
+	done
+done
+
+# --- transmit cost with many MACs ------------------------------------------
+# Instructions per frame (run under -icount) against the number of source
+# MACs each sending CPU uses and the number of CPUs sending: 1 MAC (the
+# bucket and MAC table lines stay in cache), 128, 4096 (a host with many
+# VMs: the MAC table's lines no longer fit in L1).  balance-slb's default
+# table keeps 4096 MACs, of which one source (all of pktgen's frames come
+# from skb_iif 0) may hold an eighth: "balance-slb" at 4096 MACs then
+# measures MACs refused for their source's share on every frame, and
+# "slb-table-64k" (slb_mac_table_size 65536) the same MACs all learned.
+# "BENCH scale MODE SLAVES CPUS MACS PPS round=R"
+SCALE_MODES="xor-layer2 xor-vlan+srcmac balance-slb slb-table-64k"
+[[ " $PARTS " == *" scale "* ]] || SROUNDS=0
+read -r -a smodes <<<"$SCALE_MODES"
+for ((r = 1; r <= SROUNDS; r++)); do
+	for macs in 1 128 4096; do
+		for cpus in 1 2; do
+			for ((i = 0; i < ${#smodes[@]}; i++)); do
+				mode=${smodes[(i + r) % ${#smodes[@]}]}
+				case $mode in
+				slb-table-64k) ((macs == 4096)) || continue
+					pps=$(tx_run balance-slb 2 "$cpus" "$macs" 65536) ;;
+				*) pps=$(tx_run "$mode" 2 "$cpus" "$macs") ;;
+				esac
+				echo "BENCH scale $mode 2 $cpus $macs $pps round=$r"
 			done
 		done
 	done
