@@ -105,9 +105,12 @@ struct slb_move {
  */
 static inline u64 slb_mac_vlan_key(const u8 *mac, u16 vid)
 {
-	return (u64)mac[0] << 40 | (u64)mac[1] << 32 | (u64)mac[2] << 24 |
-	       (u64)mac[3] << 16 | (u64)mac[4] << 8 | mac[5] |
-	       (u64)(vid & 0xfff) << 48;
+	/* a 16- and a 32-bit half: compilers load each with one byte swap */
+	u32 hi = (u32)mac[0] << 8 | mac[1];
+	u32 lo = (u32)mac[2] << 24 | (u32)mac[3] << 16 | (u32)mac[4] << 8 |
+		 mac[5];
+
+	return (u64)(vid & 0xfff) << 48 | (u64)hi << 32 | lo;
 }
 
 /*

@@ -80,7 +80,7 @@ void bond_slb_announce_pending(struct bond_slb *slb)
 		/* also used behind the switch: do not pull it over to us */
 		if (slb_in_conflict(snap.conflict, now))
 			continue;
-		slave = rcu_dereference(slb->bucket[snap.bucket].slave);
+		slave = rcu_dereference(slb->tx[snap.bucket].slave);
 		if (!slb_usable(slave))
 			continue;
 		/*

@@ -125,7 +125,7 @@ static int slb_buckets_show(struct seq_file *seq, void *v)
 	}
 	seq_puts(seq, "# bucket slave load_Bps since_move_ms moves next macs(mac/vlan)\n");
 	for (b = 0; b < SLB_BUCKETS; b++) {
-		struct slave *s = rcu_dereference(slb->bucket[b].slave), *next;
+		struct slave *s = rcu_dereference(slb->tx[b].slave), *next;
 		struct slb_bucket *bk = &slb->bucket[b];
 
 		if (!s)
@@ -135,18 +135,18 @@ static int slb_buckets_show(struct seq_file *seq, void *v)
 			seq_printf(seq, "%u", jiffies_to_msecs(now - bk->moved));
 		else
 			seq_puts(seq, "never");
-		next = rcu_dereference(bk->next);
+		next = rcu_dereference(slb->tx[b].next);
 		seq_printf(seq, " %u %s", READ_ONCE(bk->nmoves),
 			   next ? next->dev->name : "-");
 		for (i = 0; i < slb->nmacs; i++) {
-			struct slb_mac *m = &slb->macs[i];
-			u64 key = READ_ONCE(m->key);
+			struct slb_mac_snap snap;
 			u8 mac[ETH_ALEN];
 
-			if (!slb_mac_fresh(m, now) || READ_ONCE(m->bucket) != b)
+			if (!bond_slb_mac_read(&slb->macs[i], now, &snap) ||
+			    snap.bucket != b)
 				continue;
-			slb_key_to_mac(key, mac);
-			seq_printf(seq, " %pM/%u", mac, (u16)(key >> 48));
+			slb_key_to_mac(snap.key, mac);
+			seq_printf(seq, " %pM/%u", mac, (u16)(snap.key >> 48));
 		}
 		seq_putc(seq, '\n');
 	}

@@ -72,7 +72,7 @@ bool bond_slb_stays(struct bond_slb *slb, unsigned int b,
 {
 	if (likely(!READ_ONCE(to->slb.leaving)))
 		return true;
-	cmpxchg(&slb->bucket[b].slave, RCU_INITIALIZER(to),
+	cmpxchg(&slb->tx[b].slave, RCU_INITIALIZER(to),
 		RCU_INITIALIZER(back));
 	return false;
 }
@@ -84,14 +84,26 @@ bool bond_slb_stays(struct bond_slb *slb, unsigned int b,
  * left, so the first frame on the new slave cannot overtake them.  A
  * bucket that never pauses moves after SLB_MOVE_MAX_WAIT_MS anyway.
  * Failover does not wait: the old link is gone.
+ *
+ * Frames stamp the bucket only when its stamp is a sixteenth of the gap
+ * old, so that a busy bucket's frames do not all write its cache line.
+ * The stamp may then be that much older than the last frame, and the
+ * pause must be that much longer.
  */
+#define SLB_STAMP_DIV	16
+
+static s64 slb_move_gap_ns(const struct bonding *bond)
+{
+	return (s64)READ_ONCE(bond->slb_params.move_gap) * NSEC_PER_MSEC;
+}
+
 static bool slb_move_due(const struct bonding *bond,
 			 const struct slb_bucket *bk, u64 now, u64 last)
 {
-	s64 gap = (s64)READ_ONCE(bond->slb_params.move_gap) * NSEC_PER_MSEC;
+	s64 gap = slb_move_gap_ns(bond);
 
 	/* signed: another CPU may have stamped a frame after 'now' was read */
-	return (s64)(now - last) >= gap ||
+	return (s64)(now - last) >= gap + gap / SLB_STAMP_DIV ||
 		(s64)(now - READ_ONCE(bk->move_since_ns)) >=
 		(s64)SLB_MOVE_MAX_WAIT_MS * NSEC_PER_MSEC;
 }
@@ -103,7 +115,7 @@ static bool slb_move_switch(struct bond_slb *slb, unsigned int b,
 	struct slave *cur;
 
 	bond_slb_rx_handover(slb, b, from);
-	cur = unrcu_pointer(cmpxchg(&slb->bucket[b].slave, RCU_INITIALIZER(from),
+	cur = unrcu_pointer(cmpxchg(&slb->tx[b].slave, RCU_INITIALIZER(from),
 				    RCU_INITIALIZER(to)));
 	if (cur != from || !bond_slb_stays(slb, b, to, from))
 		return false;
@@ -119,14 +131,16 @@ struct slave *bond_slb_move_at_gap(struct bonding *bond, struct bond_slb *slb,
 				   unsigned int b, struct slave *cur)
 {
 	struct slb_bucket *bk = &slb->bucket[b];
-	struct slave *to = rcu_dereference(bk->next);
-	u64 now = ktime_get_mono_fast_ns();
+	struct slave *to = rcu_dereference(slb->tx[b].next);
+	u64 now = ktime_get_mono_fast_ns(), last;
 
 	if (!to || to == cur)
 		return cur;
-	if (!slb_move_due(bond, bk, now, READ_ONCE(bk->last_tx_ns)) ||
+	last = READ_ONCE(bk->last_tx_ns);
+	if (!slb_move_due(bond, bk, now, last) ||
 	    !slb_usable(to) || !slb_move_switch(slb, b, cur, to)) {
-		WRITE_ONCE(bk->last_tx_ns, now);
+		if ((s64)(now - last) >= slb_move_gap_ns(bond) / SLB_STAMP_DIV)
+			WRITE_ONCE(bk->last_tx_ns, now);
 		return cur;
 	}
 	/* the work clears ->next and announces the MACs on 'to' */
@@ -149,13 +163,13 @@ static void slb_snapshot(struct bond_slb *slb, unsigned long now)
 		c->slave[i].usable = slb_usable(slb->slaves[i]);
 	}
 	for (i = 0; i < SLB_BUCKETS; i++) {
-		struct slave *s = rcu_dereference_protected(slb->bucket[i].next,
+		struct slave *s = rcu_dereference_protected(slb->tx[i].next,
 							    lockdep_is_held(&slb->lock));
 		struct slb_core_bucket *cb = &c->bucket[i];
 
 		/* a bucket whose move waits counts where it is going */
 		if (!s)
-			s = rcu_dereference_protected(slb->bucket[i].slave,
+			s = rcu_dereference_protected(slb->tx[i].slave,
 						      lockdep_is_held(&slb->lock));
 
 		cb->slave = SLB_NO_SLAVE;
@@ -171,13 +185,13 @@ static void slb_snapshot(struct bond_slb *slb, unsigned long now)
 
 static struct slave *slb_bucket_slave(struct bond_slb *slb, unsigned int b)
 {
-	return rcu_dereference_protected(slb->bucket[b].slave,
+	return rcu_dereference_protected(slb->tx[b].slave,
 					 lockdep_is_held(&slb->lock));
 }
 
 static struct slave *slb_bucket_target(struct bond_slb *slb, unsigned int b)
 {
-	return rcu_dereference_protected(slb->bucket[b].next,
+	return rcu_dereference_protected(slb->tx[b].next,
 					 lockdep_is_held(&slb->lock));
 }
 
@@ -185,7 +199,7 @@ static struct slave *slb_bucket_target(struct bond_slb *slb, unsigned int b)
 static void slb_move_cancel(struct bond_slb *slb, unsigned int b)
 {
 	if (slb_bucket_target(slb, b)) {
-		RCU_INIT_POINTER(slb->bucket[b].next, NULL);
+		RCU_INIT_POINTER(slb->tx[b].next, NULL);
 		slb->moves_waiting--;
 	}
 }
@@ -207,7 +221,7 @@ static void slb_move_now(struct bond_slb *slb, unsigned int b,
 	if (from == to)
 		return;
 	bond_slb_rx_handover(slb, b, from);
-	rcu_assign_pointer(slb->bucket[b].slave, to);
+	rcu_assign_pointer(slb->tx[b].slave, to);
 	atomic64_inc(&to->slb.moves_in);
 	if (from)
 		atomic64_inc(&from->slb.moves_out);
@@ -267,7 +281,7 @@ void bond_slb_moves_apply(struct bond_slb *slb, int n, bool planned)
 		WRITE_ONCE(bk->last_tx_ns, now_ns);
 		WRITE_ONCE(bk->move_since_ns, now_ns);
 		/* publishes the times above to bond_slb_move_at_gap() */
-		rcu_assign_pointer(bk->next, to);
+		rcu_assign_pointer(slb->tx[mv->bucket].next, to);
 	}
 	slb_recount(slb);
 	if (n)
@@ -372,7 +386,7 @@ void bond_slb_evacuate(struct bond_slb *slb, struct slave *slave)
 	/* no survivor: leave nothing pointing at the slave */
 	for (i = 0; i < SLB_BUCKETS; i++)
 		if (slb_bucket_slave(slb, i) == slave)
-			RCU_INIT_POINTER(slb->bucket[i].slave, NULL);
+			RCU_INIT_POINTER(slb->tx[i].slave, NULL);
 	slb_recount(slb);
 }
 
@@ -404,7 +418,8 @@ void bond_slb_sample(struct bond_slb *slb, unsigned long now)
 		/* expired for good, not again once jiffies wrap */
 		if (bk->rx_prev && !slb_rx_grace(bk, now))
 			WRITE_ONCE(bk->rx_prev, NULL);
-		s = rcu_dereference_protected(bk->slave, lockdep_is_held(&slb->lock));
+		s = rcu_dereference_protected(slb->tx[i].slave,
+					      lockdep_is_held(&slb->lock));
 		for (j = 0; s && j < slb->nslaves; j++) {
 			if (slb->slaves[j] == s) {
 				load[j] += bk->load;

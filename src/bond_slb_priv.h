@@ -58,6 +58,7 @@
 #define SLB_CONFLICT_MS		30000	/* a MAC also used outside: no loop filter */
 #define SLB_ANNOUNCE_BURST	1024	/* announcements per second, at most */
 #define SLB_KEY_BUSY		(~0ULL)	/* slot being filled; never a real key */
+#define SLB_KEY_DEAD		(~0ULL - 1) /* slot forgotten; probes go on */
 #define SLB_LACP_SUBTYPE	1	/* slow protocols subtype of LACP */
 #define SLB_LACP_STATE_OFF	18	/* actor state, from the subtype byte */
 #define SLB_LACP_SHORT_TIMEOUT	0x02	/* actor state: fast (1 s) LACPDUs */
@@ -66,7 +67,7 @@
 #define SLB_QUERIER_MS		255000	/* other querier present interval */
 
 struct slb_mac {
-	u64 key;			/* slb_mac_vlan_key(); 0 = free */
+	u64 key;			/* slb_mac_vlan_key(); 0 = never used */
 	unsigned long seen;		/* jiffies of the last frame sent */
 	unsigned long announced;	/* jiffies: last announcement, ours or its own */
 	unsigned long conflict;		/* jiffies: last frame from it outside, or 0 */
@@ -98,10 +99,15 @@ struct slb_src {
 	unsigned long claimed;	/* jiffies */
 };
 
-struct slb_bucket {
+/* What transmit reads of a bucket per frame: four to a cache line. */
+struct slb_tx_bucket {
 	struct slave __rcu *slave;
 	struct slave __rcu *next;	/* planned move, waiting for a gap */
-	u64 last_tx_ns;			/* while a move waits: last frame */
+};
+
+/* The rest of a bucket: written by the control path, not per frame. */
+struct slb_bucket {
+	u64 last_tx_ns;			/* while a move waits: a recent frame */
 	u64 move_since_ns;		/* when that move was planned */
 	u64 load;			/* bytes/s, slb_avg() */
 	u64 bytes_seen;			/* counter sum at the last sample */
@@ -165,7 +171,8 @@ struct bond_slb {
 	 * at one bucket or MAC table slot.
 	 */
 	u64 seed;
-	struct slb_bucket bucket[SLB_BUCKETS];
+	struct slb_tx_bucket tx[SLB_BUCKETS] ____cacheline_aligned_in_smp;
+	struct slb_bucket bucket[SLB_BUCKETS] ____cacheline_aligned_in_smp;
 	struct slb_pcpu __percpu *pcpu;
 	struct slb_mac *macs;
 	unsigned int nmacs;		/* slots, a power of two */
@@ -249,23 +256,28 @@ static inline u32 slb_slave_speed(const struct slave *slave)
 		slave->speed : 0;
 }
 
+/*
+ * Can a bucket's frames go out on this slave?  The carrier bit is set by
+ * the driver at once; operstate and slave->link follow later (linkwatch,
+ * miimon), so the bit is tested per frame.  The usual case is decided
+ * first, from the slave's first cache lines and its device's state word.
+ */
 static __always_inline bool slb_usable(const struct slave *slave)
 {
+	const struct net_device *dev;
+	bool active;
+
 	if (!slave || READ_ONCE(slave->slb.leaving))
 		return false;
+	dev = slave->dev;
+	active = bond_is_active_slave((struct slave *)slave);
+	if (likely(netif_running(dev) && netif_carrier_ok(dev) &&
+		   slave->link == BOND_LINK_UP && active))
+		return true;
 	/* downdelay: the admin asked to keep using it until bonding gives up */
-	if (READ_ONCE(slave->bond->params.downdelay))
-		return netif_running(slave->dev) &&
-			bond_is_active_slave((struct slave *)slave) &&
-			(slave->link == BOND_LINK_UP ||
-			 slave->link == BOND_LINK_FAIL);
-	/*
-	 * The carrier bit is set by the driver at once; operstate and
-	 * slave->link follow later (linkwatch, miimon).  Same cache line as
-	 * the running bit bond_slave_can_tx() reads.
-	 */
-	return bond_slave_can_tx((struct slave *)slave) &&
-		netif_carrier_ok(slave->dev);
+	return READ_ONCE(slave->bond->params.downdelay) &&
+		netif_running(dev) && active &&
+		(slave->link == BOND_LINK_UP || slave->link == BOND_LINK_FAIL);
 }
 
 static inline bool slb_in_conflict(unsigned long conflict, unsigned long now)
@@ -274,11 +286,23 @@ static inline bool slb_in_conflict(unsigned long conflict, unsigned long now)
 		time_before(now, conflict + msecs_to_jiffies(SLB_CONFLICT_MS));
 }
 
+/*
+ * MAC table slots are open addressed, SLB_MAC_PROBES slots from the key's
+ * hash.  A key lives before the first never used slot (key 0) of its
+ * probe sequence, so a lookup stops there: a forgotten slot becomes
+ * SLB_KEY_DEAD, not 0, and only the once-a-second walk gives slots back
+ * as 0 (bond_slb_src_recount()).
+ */
+static inline bool slb_key_live(u64 key)
+{
+	return key && key < SLB_KEY_DEAD;
+}
+
 static inline bool slb_mac_fresh(const struct slb_mac *m, unsigned long now)
 {
 	u64 key = READ_ONCE(m->key);
 
-	return key && key != SLB_KEY_BUSY &&
+	return slb_key_live(key) &&
 		time_before(now, READ_ONCE(m->seen) +
 			    msecs_to_jiffies(SLB_MAC_AGE_MS));
 }

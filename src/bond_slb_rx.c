@@ -34,8 +34,12 @@ static struct slb_mac *slb_mac_find(struct bond_slb *slb, u64 key, u64 h)
 	for (i = 0; i < SLB_MAC_PROBES; i++) {
 		struct slb_mac *m = &slb->macs[(start + i) & mask];
 
-		if (READ_ONCE(m->key) == key)
+		u64 k = READ_ONCE(m->key);
+
+		if (k == key)
 			return m;
+		if (!k)
+			break;	/* never used: the key is not further on */
 	}
 	return NULL;
 }
@@ -274,8 +278,9 @@ static bool slb_rx_unicast_here(struct bonding *bond, struct bond_slb *slb,
 				unsigned long now)
 {
 	u64 h = slb_hash(slb, slb_mac_vlan_key(dest, vid));
-	const struct slb_bucket *bk = &slb->bucket[h & (SLB_BUCKETS - 1)];
-	struct slave *cur = rcu_dereference(bk->slave);
+	unsigned int b = h & (SLB_BUCKETS - 1);
+	const struct slb_bucket *bk = &slb->bucket[b];
+	struct slave *cur = rcu_dereference(slb->tx[b].slave);
 
 	if (likely(cur == slave))
 		return true;
@@ -307,7 +312,8 @@ static bool slb_rx_foreign(struct bond_slb *slb, struct slave *slave,
 	struct slb_mac *d;
 	u64 key;
 
-	if (rcu_access_pointer(bk->slave) == slave && !slb_rx_grace(bk, now))
+	if (rcu_access_pointer(slb->tx[snap->bucket].slave) == slave &&
+	    !slb_rx_grace(bk, now))
 		return true;
 	if (time_after(now, snap->seen + 2 * HZ) &&
 	    time_after(now, snap->announced +
@@ -400,7 +406,7 @@ int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
 	if (announce && time_after(now, snap.announced +
 				   msecs_to_jiffies(SLB_GARP_LOCK_MS))) {
 		/* the VM now lives behind the switch (live migration) */
-		if (cmpxchg64(&m->key, key, 0) == key)
+		if (cmpxchg64(&m->key, key, SLB_KEY_DEAD) == key)
 			slb_count(slb, SLB_CNT_MIGRATIONS);
 		return RX_HANDLER_ANOTHER;
 	}

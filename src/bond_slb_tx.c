@@ -26,7 +26,7 @@ bool bond_slb_mac_read(const struct slb_mac *m, unsigned long now,
 		       struct slb_mac_snap *snap)
 {
 	snap->key = READ_ONCE(m->key);
-	if (!snap->key || snap->key == SLB_KEY_BUSY)
+	if (!slb_key_live(snap->key))
 		return false;
 	smp_rmb();	/* the key before the fields it published */
 	snap->seen = READ_ONCE(m->seen);
@@ -142,7 +142,6 @@ __be32 bond_slb_arp_of(const struct sk_buff *skb, __be16 proto,
 /* ------------------------------------------------------------------ */
 /* transmit                                                            */
 
-/* Claim a slot for a new MAC; whoever loses the race learns later. */
 /* The source slot of skb's ingress interface, claimed if new. */
 static struct slb_src *slb_src_get(struct bond_slb *slb,
 				   const struct sk_buff *skb, unsigned int *idx)
@@ -245,7 +244,15 @@ static void slb_learn(struct bond_slb *slb, const struct sk_buff *skb,
 				slb_learn_arp(m, skb, proto, l3off, key, now);
 			return;
 		}
-		if (!free && k != SLB_KEY_BUSY && (!k || !slb_mac_fresh(m, now))) {
+		if (!k) {
+			/* never used: the key is not further on */
+			if (!free) {
+				free = m;
+				old = 0;
+			}
+			break;
+		}
+		if (!free && k != SLB_KEY_BUSY && !slb_mac_fresh(m, now)) {
 			free = m;
 			old = k;
 		}
@@ -290,8 +297,11 @@ static struct slave *slb_pick_slave(struct bonding *bond)
 	return best;
 }
 
-static struct slave *slb_bucket_claim(struct bonding *bond, struct bond_slb *slb,
-				      unsigned int b, struct slave *old)
+/* Out of line: rare, and inlined it costs the per-frame path registers. */
+static noinline struct slave *slb_bucket_claim(struct bonding *bond,
+					       struct bond_slb *slb,
+					       unsigned int b,
+					       struct slave *old)
 {
 	struct slave *best, *cur;
 	int tries = 2;
@@ -301,12 +311,12 @@ again:
 	if (!best)
 		return NULL;
 	bond_slb_rx_handover(slb, b, old);
-	cur = unrcu_pointer(cmpxchg(&slb->bucket[b].slave, RCU_INITIALIZER(old),
+	cur = unrcu_pointer(cmpxchg(&slb->tx[b].slave, RCU_INITIALIZER(old),
 				    RCU_INITIALIZER(best)));
 	if (cur != old)
 		return slb_usable(cur) ? cur : NULL;
 	if (unlikely(!bond_slb_stays(slb, b, best, NULL))) {
-		cur = rcu_dereference(slb->bucket[b].slave);
+		cur = rcu_dereference(slb->tx[b].slave);
 		if (slb_usable(cur))
 			return cur;
 		if (!--tries)
@@ -353,12 +363,12 @@ static __always_inline struct slave *slb_tx_slave(struct bonding *bond,
 			return slave;
 		}
 	}
-	slave = rcu_dereference(slb->bucket[b].slave);
+	slave = rcu_dereference(slb->tx[b].slave);
 	if (unlikely(!slb_usable(slave)))
 		/* only a real transmit claims the bucket */
 		slave = learn ? slb_bucket_claim(bond, slb, b, slave) :
 			slb_pick_slave(bond);
-	else if (unlikely(rcu_access_pointer(slb->bucket[b].next)) && learn)
+	else if (unlikely(rcu_access_pointer(slb->tx[b].next)) && learn)
 		slave = bond_slb_move_at_gap(bond, slb, b, slave);
 	if (learn && slave) {
 		slb_bytes_add(slb, b, skb->len);
@@ -409,6 +419,27 @@ netdev_tx_t bond_slb_xmit(struct sk_buff *skb, struct net_device *bond_dev)
 }
 
 /*
+ * Give a forgotten or stale slot back as never used when the slot after it
+ * is never used: no probe sequence can reach past it to a live key, so
+ * lookups stop there again.  Walking down lets a run of them go in one
+ * pass.  A MAC a transmit claims meanwhile right behind such a slot may be
+ * learned twice; the spare copy ages out.
+ */
+static void slb_mac_reclaim(struct bond_slb *slb, unsigned long now)
+{
+	unsigned int i = slb->nmacs, mask = slb->nmacs - 1;
+
+	while (i--) {
+		struct slb_mac *m = &slb->macs[i];
+		u64 k = READ_ONCE(m->key);
+
+		if (k && k != SLB_KEY_BUSY && !slb_mac_fresh(m, now) &&
+		    !READ_ONCE(slb->macs[(i + 1) & mask].key))
+			cmpxchg64(&m->key, k, 0);
+	}
+}
+
+/*
  * Count each source's fresh MACs again: entries age out without telling
  * anyone.  A source without MACs gives its slot back, unless it has just
  * claimed it.  Under slb->lock, once a second.
@@ -418,6 +449,7 @@ void bond_slb_src_recount(struct bond_slb *slb, unsigned long now)
 	u32 *n = slb->src_count;
 	unsigned int i;
 
+	slb_mac_reclaim(slb, now);
 	memset(n, 0, sizeof(slb->src_count));
 	for (i = 0; i < slb->nmacs; i++) {
 		struct slb_mac_snap snap;
