@@ -100,7 +100,13 @@ awk '$2 == "BENCH" && $3 == "scale" && $8 ~ /^[0-9]+$/ { sub("round=", "", $9)
 	printf "%s,%s,%s,%s,%s,%.0f\n", $4, $5, $6, $7, $9, 1e9 / $8 }' \
 	"$scale_log" | sed '1i mode,slaves,cpus,macs,round,instructions per frame' >"$OUT/scale.csv"
 if [[ "$runs" == " scale " ]]; then
-	scale_table | tee "$OUT/scale.txt"
+	{
+		echo "balance-slb transmit cost at scale, kernel $KVER, $(date -u +%Y-%m-%d)," \
+			"bonding.ko $(git -C "$ROOT" describe --always --dirty)"
+		echo "host: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); guest: QEMU TCG -icount, 2 vCPUs"
+		echo
+		scale_table
+	} | tee "$OUT/scale.txt"
 	exit 0
 fi
 
