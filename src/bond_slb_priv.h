@@ -53,6 +53,8 @@
 #define SLB_MAC_AGE_MS		300000	/* like a bridge FDB's ageing */
 #define SLB_GARP_LOCK_MS	5000	/* our own announcement, not a migration */
 #define SLB_RX_GRACE_MS		2000	/* old slave still accepts after a move */
+#define SLB_SEEN_STAMP_MS	250	/* a MAC's last-seen time, this coarse */
+#define SLB_SILENT_MS		1000	/* silent this long: not a reflection */
 #define SLB_RX_SWITCH_MS	100	/* both accept after a receive slave change */
 #define SLB_RX_SEEN		64	/* broadcasts remembered meanwhile */
 #define SLB_CONFLICT_MS		30000	/* a MAC also used outside: no loop filter */

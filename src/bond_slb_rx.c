@@ -299,9 +299,10 @@ static bool slb_rx_unicast_here(struct bonding *bond, struct bond_slb *slb,
  * it arrived on the very slave that MAC leaves from (a switch never sends a
  * frame back out of its ingress port), or it is unicast to one of our MACs
  * (the host bridge delivers those itself), or that MAC has sent nothing
- * here for over a second and was not announced (a switch keeps no frame
- * that long).  Another host uses the MAC: a guest spoofing it, or a VM
- * gone elsewhere without announcing itself.
+ * here for SLB_SILENT_MS and was not announced (a switch keeps no frame
+ * that long; the last-seen stamp lags by at most SLB_SEEN_STAMP_MS).
+ * Another host uses the MAC: a guest spoofing it, or a VM gone elsewhere
+ * without announcing itself.
  */
 static bool slb_rx_foreign(struct bond_slb *slb, struct slave *slave,
 			   const struct ethhdr *eth, u16 vid,
@@ -315,7 +316,7 @@ static bool slb_rx_foreign(struct bond_slb *slb, struct slave *slave,
 	if (rcu_access_pointer(slb->tx[snap->bucket].slave) == slave &&
 	    !slb_rx_grace(bk, now))
 		return true;
-	if (time_after(now, snap->seen + 2 * HZ) &&
+	if (time_after(now, snap->seen + msecs_to_jiffies(SLB_SILENT_MS)) &&
 	    time_after(now, snap->announced +
 		       msecs_to_jiffies(SLB_GARP_LOCK_MS)))
 		return true;

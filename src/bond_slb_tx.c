@@ -219,9 +219,9 @@ static noinline void slb_learn_arp(struct slb_mac *m, const struct sk_buff *skb,
 
 /*
  * Remember a source MAC for announcements and the loop filter.  Writes
- * only when the MAC is new or its entry is a second old, so steady traffic
- * keeps the table's cache lines shared; a lost race merely delays learning
- * to the next frame.
+ * only when the MAC is new or its last-seen stamp is SLB_SEEN_STAMP_MS
+ * old, so steady traffic keeps the table's cache lines shared; a lost race
+ * merely delays learning to the next frame.
  */
 static void slb_learn(struct bond_slb *slb, const struct sk_buff *skb,
 		      u64 key, u64 h, unsigned int b, __be16 proto,
@@ -237,7 +237,8 @@ static void slb_learn(struct bond_slb *slb, const struct sk_buff *skb,
 		u64 k = READ_ONCE(m->key);
 
 		if (k == key) {
-			if (time_after(now, READ_ONCE(m->seen) + HZ))
+			if (time_after(now, READ_ONCE(m->seen) +
+				       msecs_to_jiffies(SLB_SEEN_STAMP_MS)))
 				WRITE_ONCE(m->seen, now);
 			if (unlikely(proto == htons(ETH_P_ARP) ||
 				     proto == htons(ETH_P_RARP)))

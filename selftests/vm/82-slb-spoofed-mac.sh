@@ -6,6 +6,8 @@
 # our VMs cannot be a reflection), the conflict is counted and logged once
 # with the MAC and VLAN, and vm1 reaches the server within 3 s, as through
 # a plain bridge.  Reflections of the VMs' own frames are still dropped.
+# Once a guest stops sending with an outside host's MAC, that host's
+# broadcasts pass within 1 s, even on another slave than the MAC's bucket.
 #
 #   vm0 (spoofs srv's MAC)  vm1
 #            \             /
@@ -61,4 +63,30 @@ in_ns vm0 slbgen send vm0 -s "$VM0" -c 20 -r 200 >/dev/null
 check "vm0's own broadcasts looped back are dropped" \
 	test "$(proc_val "Looped-back frames dropped")" -ge $((looped + 20))
 check "host bridge keeps vm0 on vh0" sh -c "bridge fdb show br hbr0 | grep -qi '^$VM0 dev vh0 '"
+
+# Once the guest stops, the outside host is heard within 1 s, even where a
+# reflection could not be told apart: its broadcasts on the receive slave,
+# while the MAC's bucket sends on the other one.
+OUT=02:00:00:00:0e:02
+rx=$(sed -n 's/^Broadcast\/multicast receive slave: //p' /proc/net/bonding/bond0)
+other=eth0
+[ "$rx" = eth0 ] && other=eth1
+# unicast to the server: vm1 sees only the outside host's frames
+in_ns vm0 slbgen send vm0 -s $OUT -d $SRV_MAC -c 1 >/dev/null
+must sh -c "echo '$OUT $other' >/sys/class/net/bond0/bonding/slb_migrate"
+must wait_for -t 3 slb_settled "$OUT" "$other"
+# past the first frame's last-seen stamp, so the last frame stamps anew
+sleep 1.1
+must listen_bg /tmp/sil.out vm1 vm1 -t 600
+in_ns vm0 slbgen send vm0 -s $OUT -d $SRV_MAC -c 1 >/dev/null
+t_last=${EPOCHREALTIME/./}
+sleep 1.3
+in_ns srv slbgen send srv0 -s $OUT -c 20 -r 100 >/dev/null
+ms=$(((${EPOCHREALTIME/./} - t_last) / 1000))
+sleep 0.3
+stop_bg $LISTEN_PID
+got=$(awk -v m="${OUT,,}" '$2 == m { s += $4 } END { print s + 0 }' /tmp/sil.out)
+log "the outside host's broadcasts left 1.3 s to $ms ms after the guest's last frame"
+check "the outside host's broadcasts pass 1.3 s after the guest's last frame ($got of 20)" \
+	test "$got" -ge 19
 end_test
