@@ -99,8 +99,7 @@ void bond_slb_announce_pending(struct bond_slb *slb)
 	/* the switch moves the MACs now: the old slave's grace starts again */
 	for_each_set_bit(b, todo, SLB_BUCKETS)
 		if (READ_ONCE(slb->bucket[b].rx_prev))
-			WRITE_ONCE(slb->bucket[b].rx_prev_until,
-				   now + msecs_to_jiffies(SLB_RX_GRACE_MS));
+			slb_rx_grace_from(&slb->bucket[b], now);
 	if (i < slb->nmacs) {
 		/* out of tokens: the rest next time (some twice, harmless) */
 		for (i = 0; i < ARRAY_SIZE(todo); i++)

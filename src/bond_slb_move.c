@@ -44,18 +44,20 @@ static u64 slb_bucket_bytes(struct bond_slb *slb, unsigned int b)
 /*
  * Bucket b is about to leave 'from'.  Frames for its MACs still arrive
  * there until the switch sees them on the new port: keep accepting them on
- * 'from' for SLB_RX_GRACE_MS.  A bucket that had no slave needs no grace:
- * the switch knew none of its MACs on our ports, so it floods their frames
- * to the new slave too.
+ * 'from' for SLB_RX_GRACE_MS, or SLB_MAC_AGE_MS if the bucket holds a MAC
+ * we could not learn and so cannot announce.  A bucket that had no slave
+ * needs no grace: the switch knew none of its MACs on our ports, so it
+ * floods their frames to the new slave too.
  */
 void bond_slb_rx_handover(struct bond_slb *slb, unsigned int b,
 			  struct slave *from)
 {
 	struct slb_bucket *bk = &slb->bucket[b];
 
+	/* a new previous slave: its grace starts now, whatever came before */
+	WRITE_ONCE(bk->rx_prev, NULL);
+	slb_rx_grace_from(bk, jiffies);
 	WRITE_ONCE(bk->rx_prev, from);
-	WRITE_ONCE(bk->rx_prev_until,
-		   jiffies + msecs_to_jiffies(SLB_RX_GRACE_MS));
 	smp_wmb();	/* before the new slave is published */
 }
 

@@ -124,6 +124,13 @@ struct slb_bucket {
 	 */
 	struct slave *rx_prev;
 	unsigned long rx_prev_until;
+	/*
+	 * jiffies: a MAC of this bucket was sent but not learned (table
+	 * full, or its port's share).  No announcement can tell the switch
+	 * where such a MAC went, so after a move its old slave accepts for
+	 * as long as a switch remembers a MAC (SLB_MAC_AGE_MS).
+	 */
+	unsigned long unlearned;
 };
 
 /* Per-CPU event counters, summed for /proc/net/bonding. */
@@ -319,6 +326,19 @@ static inline bool slb_rx_grace(const struct slb_bucket *bk, unsigned long now)
 {
 	return READ_ONCE(bk->rx_prev) &&
 		time_before(now, READ_ONCE(bk->rx_prev_until));
+}
+
+/* The old slave's grace from now on: longer, never shorter. */
+static inline void slb_rx_grace_from(struct slb_bucket *bk, unsigned long now)
+{
+	unsigned long until = now + msecs_to_jiffies(SLB_RX_GRACE_MS);
+	unsigned long u = READ_ONCE(bk->unlearned);
+
+	if (u && time_before(now, u + msecs_to_jiffies(SLB_MAC_AGE_MS)))
+		until = now + msecs_to_jiffies(SLB_MAC_AGE_MS);
+	if (!READ_ONCE(bk->rx_prev) ||
+	    time_after(until, READ_ONCE(bk->rx_prev_until)))
+		WRITE_ONCE(bk->rx_prev_until, until);
 }
 
 /* bond_slb.c */

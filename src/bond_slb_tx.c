@@ -168,6 +168,16 @@ static struct slb_src *slb_src_get(struct bond_slb *slb,
 	return &slb->src[SLB_SRC_SLOTS];
 }
 
+/* Bucket b carries a MAC the table refused: stamped at most once a second. */
+static void slb_unlearned(struct bond_slb *slb, unsigned int b,
+			  unsigned long now)
+{
+	struct slb_bucket *bk = &slb->bucket[b];
+
+	if (time_after(now, READ_ONCE(bk->unlearned) + HZ))
+		WRITE_ONCE(bk->unlearned, now ?: 1);
+}
+
 static noinline void slb_learn_new(struct bond_slb *slb, struct slb_mac *free,
 				   u64 old, u64 key, unsigned long now,
 				   unsigned int b, const struct sk_buff *skb,
@@ -182,6 +192,7 @@ static noinline void slb_learn_new(struct bond_slb *slb, struct slb_mac *free,
 	src = slb_src_get(slb, skb, &idx);
 	if (atomic_read(&src->macs) >= slb->src_limit) {
 		slb_count(slb, SLB_CNT_MAC_LIMITED);
+		slb_unlearned(slb, b, now);
 		return;
 	}
 	if (cmpxchg64(&free->key, old, SLB_KEY_BUSY) != old)
@@ -260,6 +271,7 @@ static void slb_learn(struct bond_slb *slb, const struct sk_buff *skb,
 	}
 	if (!free) {
 		slb_count(slb, SLB_CNT_MAC_FULL);
+		slb_unlearned(slb, b, now);
 		return;
 	}
 	slb_learn_new(slb, free, old, key, now, b, skb, proto, l3off);
