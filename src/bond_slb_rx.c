@@ -298,9 +298,9 @@ static bool slb_rx_unicast_here(struct bonding *bond, struct bond_slb *slb,
  * A frame from a MAC we transmit that cannot be a reflection of our own:
  * it arrived on the very slave that MAC leaves from (a switch never sends a
  * frame back out of its ingress port), or it is unicast to one of our MACs
- * (the host bridge delivers those itself), or that MAC has sent nothing
- * here for SLB_SILENT_MS and was not announced (a switch keeps no frame
- * that long; the last-seen stamp lags by at most SLB_SEEN_STAMP_MS).
+ * (the host bridge delivers those itself), or that MAC has neither sent
+ * nor been announced here for SLB_SILENT_MS (a switch keeps no frame that
+ * long; the last-seen stamp lags by at most SLB_SEEN_STAMP_MS).
  * Another host uses the MAC: a guest spoofing it, or a VM gone elsewhere
  * without announcing itself.
  */
@@ -317,8 +317,7 @@ static bool slb_rx_foreign(struct bond_slb *slb, struct slave *slave,
 	    !slb_rx_grace(bk, now))
 		return true;
 	if (time_after(now, snap->seen + msecs_to_jiffies(SLB_SILENT_MS)) &&
-	    time_after(now, snap->announced +
-		       msecs_to_jiffies(SLB_GARP_LOCK_MS)))
+	    time_after(now, snap->announced + msecs_to_jiffies(SLB_SILENT_MS)))
 		return true;
 	if (is_multicast_ether_addr(eth->h_dest))
 		return false;
