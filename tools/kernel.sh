@@ -235,13 +235,14 @@ buildroot() {
 # to know.
 run_in() {
 	local kver=$1 su r d; shift
-	su=$(suite_of "$kver")
-	# a kernel tree given as KDIR (not headers we unpacked) was built
-	# here, with the host's compiler
-	if [[ ( -n ${KDIR:-} && $KDIR != "$CACHE"/* ) ||
-	      -e /lib/modules/$kver/build/Makefile || $su == "$(host_suite)" ]]; then
+	# a kernel tree given as KDIR (not headers we unpacked: the debug
+	# kernel, or the user's own) was built here, with the host's compiler
+	if [[ ( -n ${KDIR:-} && $KDIR != "$CACHE"/kernels/* ) ||
+	      -e /lib/modules/$kver/build/Makefile ]]; then
 		exec "$@"
 	fi
+	su=$(suite_of "$kver")
+	[[ $su != "$(host_suite)" ]] || exec "$@"
 	r=$(buildroot "$su")
 	local binds=("$ROOT")
 	[[ $CACHE == "$ROOT"/* ]] || binds+=("$CACHE")
