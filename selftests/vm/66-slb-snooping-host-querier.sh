@@ -56,10 +56,19 @@ echo 0 >$SYS/slb_rebalance_interval
 topo_vms 1
 must ip link set hbr0 type bridge mcast_snooping 1
 ipb sw <<-EOF2
-	link set br0 type bridge mcast_snooping 1 mcast_querier 1 mcast_query_interval 100000 mcast_startup_query_count 2 mcast_startup_query_interval 100 mcast_query_response_interval 100
+	link set br0 type bridge mcast_snooping 1 mcast_querier 1 mcast_query_interval 100000 mcast_startup_query_count 2 mcast_startup_query_interval 100 mcast_query_response_interval 100 mcast_stats_enabled 1
 EOF2
 SWQ=$(ip -n sw link show br0 | awk '/link\/ether/ { print $2 }')
-sleep 2.5
+# both startup queries out towards us, however slow the kernel: until the
+# bond has seen the switch's querier, our query rightly speaks for nobody
+sw_queried() {	# PORT N: the switch sent N IGMP queries out of PORT
+	[ "$(ip -n sw link xstats type bridge_slave dev "$1" |
+		awk '/IGMP queries:/ { q = 1; next } q && /TX:/ { print $3 + $5 + $7; exit }')" -ge "$2" ]
+}
+for p in swp0 swp1; do
+	must wait_for -t $((10 * SLB_SLOW)) sw_queried $p 2
+done
+sleep 0.5
 rx=$(rx_slave)
 other=eth0
 [ "$rx" = eth0 ] && other=eth1
