@@ -173,8 +173,10 @@ static void slb_unlearned(struct bond_slb *slb, unsigned int b,
 			  unsigned long now)
 {
 	struct slb_bucket *bk = &slb->bucket[b];
+	unsigned long u = READ_ONCE(bk->unlearned);
 
-	if (time_after(now, READ_ONCE(bk->unlearned) + HZ))
+	/* 0 is never; jiffies may still be short of HZ (32-bit, at boot) */
+	if (!u || time_after(now, u + HZ))
 		WRITE_ONCE(bk->unlearned, now ?: 1);
 }
 
