@@ -209,12 +209,14 @@ run_job() {	# KIND KVER
 		local only=() limit=${SLB_VM_LIMIT:-1200}
 		[[ $kind == vm-core ]] && only=(--only "$CORE_TESTS") limit=600
 		# a guest that hangs must not eat CI's hour (the default limit
-		# adds up every test's 300 s timeout)
+		# adds up every test's 300 s timeout); its console and logs go
+		# under build/check, not build/KVER, which a rebuild beside the
+		# lanes (test-build, lint) may make anew
 		tools/vm/run.sh --kver "$kver" --image-root "$(tools/kernel.sh image "$kver")" \
 			--extra-bin "$ROOT/build/tools/slbgen" "${IP_SLB[@]}" \
 			--module "$LOGDIR/bonding-$kver.ko" --tests "$ROOT/selftests" \
 			--limit "$limit" "${only[@]}" \
-			--out "$ROOT/build/$kver/vm" >"$LOGDIR/vm-$kver.ktap" 2>"$LOGDIR/vm-$kver.err"
+			--out "$LOGDIR/vm-$kver" >"$LOGDIR/vm-$kver.ktap" 2>"$LOGDIR/vm-$kver.err"
 		;;
 	upstream)
 		# bond_options.sh alone would add about 2x13 min (30 of its
