@@ -63,7 +63,10 @@ check_eq "bond-slaves eth0 eth1" "$(cat $b/slaves)" "eth0 eth1"
 check_eq "up line: slb_rebalance_interval 5000" "$(cat $b/slb_rebalance_interval)" 5000
 check_eq "up line: slb_move_gap 50" "$(cat $b/slb_move_gap)" 50
 check_eq "bond0 is a port of br0" "$(basename "$(readlink /sys/class/net/bond0/master)")" br0
-check_eq "bond0 is up" "$(cat /sys/class/net/bond0/operstate)" up
+# operstate follows through linkwatch, up to a second later
+check "bond0 is up" wait_for -t $((5 * SLB_SLOW)) \
+	sh -c '[ "$(cat /sys/class/net/bond0/operstate)" = up ]'
+log "bond0 operstate: $(cat /sys/class/net/bond0/operstate)"
 # shellcheck disable=SC2016 # expanded by sh -c
 wait_for -t 5 sh -c '[ "$(grep -c "^MII Status: up" /proc/net/bonding/bond0)" = 3 ]' >/dev/null
 for k in 0 1; do
