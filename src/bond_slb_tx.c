@@ -6,8 +6,9 @@
  *
  * Per frame: the header's source MAC and VLAN hashed once, the bucket's
  * slave read under RCU, the bytes added to a per-CPU counter, and the MAC
- * table probed; the table is written only for a new MAC or once a second,
- * so steady traffic keeps its cache lines shared between CPUs.
+ * table probed; the table is written only for a new MAC or every 250 ms
+ * (SLB_SEEN_STAMP_MS), so steady traffic keeps its cache lines shared
+ * between CPUs.
  */
 
 #include <linux/hash.h>

@@ -51,7 +51,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 die() { echo "upstream-selftests: $*" >&2; exit 2; }
 
 kver=${1:-}
-[[ -n $kver && $kver != -* ]] || die "usage: upstream-selftests.sh KVER [--module OURS.ko] [--out DIR] [--timeout S] [--only a.sh,b.sh] [--skip a.sh,b.sh [--why TEXT]] [--extra FILE]... [--report-only]"
+[[ -n $kver && $kver != -* ]] || die "usage: upstream-selftests.sh KVER [--module OURS.ko] [--out DIR] [--timeout S] [--only a.sh,b.sh] [--skip a.sh,b.sh [--why TEXT]] [--extra FILE]... [--debian-if-needed] [--report-only]"
 shift
 ours=$ROOT/build/$kver/bonding.ko out=$ROOT/build/upstream/$kver timeout="" only="" skip="" why="left out" report_only=0
 extras=() ip_slb=$ROOT/build/iproute2/ip-slb if_needed=0
