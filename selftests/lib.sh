@@ -272,8 +272,13 @@ vm_add() {
 		addr add $(vm_ip6 "$k")/64 dev $vm nodad
 		link set $vm up
 	EOF
-	must ip link set "vh$k" master "$br" up
+	bridge_attach "vh$k" "$br"
+	must ip link set "vh$k" up
 }
+
+# bridge_attach PORT BRIDGE: the host bridge takes PORT (a bench that puts
+# VMs on another kind of switch redefines it)
+bridge_attach() { must ip link set "$1" master "$2"; }
 
 # topo_vms N [BRIDGE] [BOND]: host bridge (hbr0) with BOND (bond0) as a port
 # and N VMs vm0..vmN-1 on it

@@ -12,7 +12,8 @@
 #   slb_settled MAC SLAVE   MAC's bucket is on SLAVE with no move waiting
 #   slb_moves_of MAC        how many times MAC's bucket has moved
 #   failover_trial tx|rx SLAVE MAC  frames lost when SLAVE loses carrier
-#                           under a stream (sets LOST); failover_slave
+#                           under a stream (sets LOST); failback_trial: when
+#                           it gets it back; failover_slave
 #                           tx|rx MAC says which slave carries it
 #   proc_val FIELD [BOND]   value of "FIELD: value" in /proc/net/bonding
 #   port_of_mac MAC         from sw_recv output: the switch ports MAC used
@@ -30,7 +31,7 @@ gen_add() {
 	quiet_if "vh$ns"
 	in_ns "$ns" sh -c "echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6"
 	must ip -n "$ns" link set "${ns}0" up
-	must ip link set "vh$ns" master hbr0
+	bridge_attach "vh$ns" hbr0
 	must ip link set "vh$ns" up
 }
 
@@ -84,38 +85,71 @@ gen_mac() { printf '%s:%02x' "${1%:*}" $((0x${1##*:} + $2)); }
 FO_RATE=${FO_RATE:-2000}
 FO_N=${FO_N:-6000}
 failover_trial() {
-	local dir=$1 slave=$2 mac=$3 port sent got rpid spid
-	port="sw${slave/eth/p}"
+	fo_stream_start "$1" "$2" "$3"
+	sleep 1
+	must ip -n sw link set "$FO_PORT" down
+	fo_stream_end
+	must ip -n sw link set "$FO_PORT" up
+	failover_wait_up
+	sleep 0.5
+}
+
+# failback_trial tx|rx SLAVE MAC: the same stream, but SLAVE's switch port
+# is down from the start and comes back after 1 s (LOST as above)
+failback_trial() {
+	must ip -n sw link set "sw${2/eth/p}" down
+	sleep 1
+	fo_stream_start "$1" "$2" "$3"
+	sleep 1
+	must ip -n sw link set "$FO_PORT" up
+	fo_stream_end
+	failover_wait_up
+	sleep 0.5
+}
+
+# failover_wait_up: all slaves up again (a bench comparing other systems
+# than a bond redefines it)
+failover_wait_up() {
+	wait_for -t 5 sh -c "[ \$(grep -c 'MII Status: up' /proc/net/bonding/$SLB_BOND) -eq 3 ]"
+}
+
+# fo_stream_start tx|rx SLAVE MAC / fo_stream_end: the stream of the
+# trials and its count (FO_PORT: SLAVE's switch port)
+fo_stream_start() {
+	FO_DIR=$1
+	FO_PORT="sw${2/eth/p}"
+	FO_MAC=$3
 	# the receiver runs until the sender is done (a slow kernel sends
 	# for longer than FO_N / FO_RATE), then a moment for the last frames
-	local backlog0 sockdrops backlog cut0 cut outside
-	backlog0=$(softnet_drops)
-	cut0=$(port_rx_dropped "$port")
-	if [ "$dir" = tx ]; then
+	FO_BACKLOG0=$(softnet_drops)
+	FO_CUT0=$(port_rx_dropped "$FO_PORT")
+	if [ "$FO_DIR" = tx ]; then
 		in_ns srv slbgen recv srv0 -t 120 >/tmp/ff.out 2>/tmp/ff.err &
 	else
 		in_ns gen slbgen recv gen0 -t 120 >/tmp/ff.out 2>/tmp/ff.err &
 	fi
-	rpid=$!
+	FO_RPID=$!
 	sleep 0.3
-	if [ "$dir" = tx ]; then
-		in_ns gen slbgen send gen0 -s "$mac" -c $FO_N -r $FO_RATE -d $SRV_MAC >/tmp/ff.sent &
-		mac=${mac,,}
+	if [ "$FO_DIR" = tx ]; then
+		in_ns gen slbgen send gen0 -s "$FO_MAC" -c $FO_N -r $FO_RATE -d $SRV_MAC >/tmp/ff.sent &
+		FO_MAC=${FO_MAC,,}
 	else
 		in_ns srv slbgen send srv0 -s $SRV_MAC -c $FO_N -r $FO_RATE >/tmp/ff.sent &
-		mac=${SRV_MAC,,}
+		FO_MAC=${SRV_MAC,,}
 	fi
-	spid=$!
-	sleep 1
-	must ip -n sw link set "$port" down
-	wait $spid
+	FO_SPID=$!
+}
+
+fo_stream_end() {
+	local sent got sockdrops backlog cut outside
+	wait $FO_SPID
 	sleep 0.5
-	stop_bg $rpid
+	stop_bg $FO_RPID
 	sent=$(awk '$1 == "sent" { print $2 }' /tmp/ff.sent)
-	got=$(awk -v m="$mac" 'tolower($2) == m { s += $4 } END { print s + 0 }' /tmp/ff.out)
+	got=$(awk -v m="$FO_MAC" 'tolower($2) == m { s += $4 } END { print s + 0 }' /tmp/ff.out)
 	sockdrops=$(sed -n 's/.*socket drops //p' /tmp/ff.err | head -1)
-	backlog=$(($(softnet_drops) - backlog0))
-	cut=$(($(port_rx_dropped "$port") - cut0))
+	backlog=$(($(softnet_drops) - FO_BACKLOG0))
+	cut=$(($(port_rx_dropped "$FO_PORT") - FO_CUT0))
 	# Frames that reach the switch port while "ip link set down" stops it
 	# (between !netif_running and the carrier loss, an RCU grace period,
 	# tens of ms under TCG) are dropped before any bond could know: a
@@ -125,10 +159,7 @@ failover_trial() {
 	outside=$((cut > backlog ? cut : backlog))
 	LOST=$((sent - got - ${sockdrops:-0} - outside))
 	[ "${sockdrops:-0}" -eq 0 ] && [ $backlog -eq 0 ] && [ $cut -eq 0 ] ||
-		log "failover $dir: $((sent - got)) frames missing, of them ${sockdrops:-0} dropped by the receiving socket, $backlog by a full input backlog, $cut at $port while it went down ($outside of both counted outside the bond)"
-	must ip -n sw link set "$port" up
-	wait_for -t 5 sh -c "[ \$(grep -c 'MII Status: up' /proc/net/bonding/$SLB_BOND) -eq 3 ]"
-	sleep 0.5
+		log "$FO_DIR stream: $((sent - got)) frames missing, of them ${sockdrops:-0} dropped by the receiving socket, $backlog by a full input backlog, $cut at $FO_PORT while it went down ($outside of both counted outside the bond)"
 }
 
 # port_rx_dropped PORT: the switch port's rx_dropped (frames it could not

@@ -6,12 +6,14 @@
 #          --out DIR [--only a.sh,b.sh] [--timeout S] [--smp N] [--mem M]
 #          [--append "kernel args"] [--extra-ko PATH.ko]... [--limit S]
 #          [--extra-bin PROGRAM]... [--extra-tree DIR]... [--kmemleak]
+#          [--extra-modules "mod1 mod2"]
 #          [--tcg-thread single|multi|icount]
 #
 #   --append   more kernel parameters (later ones win, e.g. panic_on_warn=0)
 #   --extra-ko another module for updates/ (e.g. a test helper)
 #   --extra-bin a host program to put in the guest's /usr/bin (with its libs)
 #   --extra-tree a file tree for the guest's root (tools/vm/guest-debs.sh)
+#   --extra-modules more of the image's modules (with their dependencies)
 #   --limit    overall wall-clock limit for QEMU in seconds (default: sum of
 #              per-test timeouts + 15 s per test + 180 s for the boot)
 #   --kmemleak after the last test, have the guest scan for leaks (debug
@@ -79,6 +81,7 @@ while [ $# -gt 0 ]; do
 	--extra-ko) extra+=(--extra-ko "$2"); shift 2 ;;
 	--extra-bin) extra+=(--extra-bin "$2"); shift 2 ;;
 	--extra-tree) extra+=(--extra-tree "$2"); shift 2 ;;
+	--extra-modules) extra+=(--extra-modules "$2"); shift 2 ;;
 	--limit) limit=$2; shift 2 ;;
 	--judge-only) judge_only=1; shift ;;
 	--kmemleak) kmemleak=1; shift ;;
