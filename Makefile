@@ -33,6 +33,7 @@ BUILD = $(ROOT)/build/$(KVER)
 BONDDIR = $(BUILD)/drivers/net/bonding
 INSTALL_MOD_DIR ?= updates
 SLBGEN := $(ROOT)/build/tools/slbgen
+KVER_PEERS = $(if $(filter command line,$(origin KVER)),$(KVER),$(shell $(ROOT)/tools/kernel.sh latest 7.x))
 KVER_BENCH = $(if $(filter command line,$(origin KVER)),$(KVER),$(shell $(ROOT)/tools/kernel.sh latest 6.12))
 # our ip (make iproute2), in the guest as ip-slb next to the usual ip
 IP_SLB := $(ROOT)/build/iproute2/ip-slb
@@ -156,6 +157,14 @@ bench-sweep: $(BENCH_SIM_DIR)/sim
 # per frame under -icount) and failover loss per mode: two VM boots.
 bench-datapath:
 	@KVER=$(KVER_BENCH) $(ROOT)/tools/bench/datapath.sh
+
+# balance-slb beside Open vSwitch's balance-slb, NetworkManager's nftables
+# recipe, balance-tlb and active-backup in one boot of the newest kernel
+# (or KVER=): failover, loops, duplicates, moves, churn (~60 min)
+bench-peers:
+	@KVER=$(KVER_PEERS) $(ROOT)/tools/bench/peers.sh
+
+.PHONY: bench-peers
 
 # Both benchmarks; results under build/bench/ (not a test: make check stays
 # fast), then one table of both side by side (build/bench/summary.txt)
