@@ -146,7 +146,10 @@ fo_stream_end() {
 	sleep 0.5
 	stop_bg $FO_RPID
 	sent=$(awk '$1 == "sent" { print $2 }' /tmp/ff.sent)
-	got=$(awk -v m="$FO_MAC" 'tolower($2) == m { s += $4 } END { print s + 0 }' /tmp/ff.out)
+	# each frame once: a copy the receiver saw twice is not a lost one
+	# made good (FO_DUPS: the copies)
+	got=$(awk -v m="$FO_MAC" 'tolower($2) == m { s += $4 - $7 } END { print s + 0 }' /tmp/ff.out)
+	FO_DUPS=$(awk -v m="$FO_MAC" 'tolower($2) == m { s += $7 } END { print s + 0 }' /tmp/ff.out)
 	sockdrops=$(sed -n 's/.*socket drops //p' /tmp/ff.err | head -1)
 	backlog=$(($(softnet_drops) - FO_BACKLOG0))
 	cut=$(($(port_rx_dropped "$FO_PORT") - FO_CUT0))
