@@ -1,6 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * balance-slb pure algorithms, shared by bonding.ko and the unit tests.
+ * balance-slb pure algorithms, shared by bonding.ko, the unit tests and the
+ * simulator (tools/bench).
+ *
+ * Rebalancing, in short (Documentation/networking/balance-slb.rst has it
+ * with the reasons).  Loads are averaged bucket rates; a slave's
+ * utilisation is its load over its speed.  The bound is what no placement
+ * can beat: total load over total speed, or the heaviest bucket on the
+ * fastest slave.  The level is 5 % above the bound.  A run:
+ *
+ * - acts when the busiest slave is over the level by more than the noise
+ *   of its measured load, or over it at all right after a run the move
+ *   cap cut short;
+ * - plans moves one bucket at a time, each to the slave that leaves the
+ *   pair most even: off the busiest while it is over the level, then off
+ *   each slave that began the run over the level until it is below by its
+ *   noise margin, so that noise cannot take it back over (hysteresis).
+ *   Slaves that began under the level are left alone; no slave both gives
+ *   and takes; at most SLB_MAX_MOVES_PER_RUN moves;
+ * - carries out the shortest part of the plan that gets as far as all of
+ *   it, if it clears the overload or lowers it by SLB_MIN_GAIN_PCT of the
+ *   bound.
+ *
+ * A run is O(moves * slaves * buckets) with integer arithmetic only; its
+ * scratch lives in struct slb_core, not on the stack.
  */
 #include "bond_slb_core.h"
 
