@@ -26,16 +26,19 @@
  * bucket on the fastest slave, whichever is higher).
  *
  * - A run acts only if the busiest slave carries SLB_MIN_REBALANCE_LOAD
- *   and is more than SLB_IMBALANCE_PCT above the bound, by more than the
- *   noise of its measured load (SLB_NOISE_SIGMAS_X10 / 10 standard
- *   deviations).
+ *   and is more than SLB_IMBALANCE_PCT above the bound (the level), by
+ *   more than the noise of its measured load (SLB_NOISE_SIGMAS_X10 / 10
+ *   standard deviations); right after a run cut short by the move cap,
+ *   being over the level is enough.
  * - It then plans up to SLB_MAX_MOVES_PER_RUN moves, each off the then
- *   busiest slave, while each lowers the busiest by SLB_MIN_STEP_PERMILLE
- *   and leaves the receiver below where the busiest was.  No slave both
- *   gives and takes in one run.
- * - The plan is kept only if it lowers the total overload (utilisation
- *   above the SLB_IMBALANCE_PCT level, summed over the slaves) by
- *   SLB_MIN_GAIN_PCT; otherwise nothing moves.
+ *   busiest slave while that is over the level, then off each slave that
+ *   began the run over the level until it is below by its noise margin;
+ *   each move lowers the giver by SLB_MIN_STEP_PERMILLE and leaves the
+ *   receiver below where the giver was.  No slave both gives and takes
+ *   in one run.
+ * - The plan is kept only if it clears the overload (utilisation above
+ *   the level, summed over the slaves) or lowers it by SLB_MIN_GAIN_PCT
+ *   of the bound; otherwise nothing moves.
  */
 #define SLB_MIN_REBALANCE_LOAD	125000		/* 1 Mbit/s */
 #define SLB_IMBALANCE_PCT	5
@@ -91,6 +94,11 @@ struct slb_core {
 	u64 cooldown_ms;	/* a moved bucket stays put this long */
 	u32 interval_ms;	/* rebalance interval, 0 = never (a default) */
 	struct slb_run run;
+	/*
+	 * The last run stopped at its move cap with the busiest slave still
+	 * over the level: the next one carries on without the noise margin.
+	 */
+	bool resume;
 };
 
 struct slb_move {

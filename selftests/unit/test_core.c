@@ -474,14 +474,29 @@ static void test_rebalance_hysteresis(void)
 static void test_rebalance_needs_real_gain(void)
 {
 	/*
-	 * 5.5 % over the mean: over the trigger, but no plan can lower the
-	 * overload (above 5 %) by SLB_MIN_GAIN_PCT, so nothing moves.
+	 * 5.5 % over the mean: over the trigger, and moving the small bucket
+	 * brings the busiest under the 5 % level.  A plan that clears the
+	 * overload is made even though the overload was under
+	 * SLB_MIN_GAIN_PCT (it was not: a band from 5 % to 6 % stayed).
 	 */
 	setup(2, 1000);
 	put(0, 0, 500000);
 	put(1, 0, 535000);
 	put(2, 0, 20000);
 	put(3, 1, 945000);
+	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 1);
+	EXPECT(mv[0].bucket == 2 && mv[0].to == 1);
+	/*
+	 * 5.5 %, but the only bucket that fits anywhere lowers it to 5.2 %:
+	 * neither clears the overload nor gains SLB_MIN_GAIN_PCT, so nothing
+	 * moves.
+	 */
+	setup(3, 1000);
+	put(0, 0, 600000);
+	put(1, 0, 452000);
+	put(2, 0, 3000);
+	put(3, 1, 1000000);
+	put(4, 2, 945000);
 	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
 	EXPECT(c.bucket[2].slave == 0);
 	/* 6 %: the same move lowers the overload by 1 % and is made */
@@ -494,6 +509,33 @@ static void test_rebalance_needs_real_gain(void)
 	EXPECT(mv[0].bucket == 2 && mv[0].to == 1);
 }
 
+static void test_rebalance_leaves_cool_slaves(void)
+{
+	int n;
+
+	/*
+	 * Slave 0 is 30 % over the mean, slave 1 4 % over with noisy buckets
+	 * (within its noise margin of the 5 % level, but under it).  One move
+	 * off slave 0 clears the overload; slave 1 was not over the level
+	 * when the run began and is not made to give as well.
+	 */
+	setup(4, 1000);
+	put(0, 0, 700000);
+	put(1, 0, 300000);
+	put(2, 0, 300000);
+	put(3, 1, 500000);
+	put(4, 1, 500000);
+	put(5, 1, 40000);
+	put(6, 2, 960000);
+	put(7, 3, 700000);
+	c.bucket[3].dev = 40000;
+	c.bucket[4].dev = 40000;
+	n = slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN);
+	EXPECT(n == 1);
+	EXPECT(mv[0].from == 0 && mv[0].to == 3);
+	EXPECT(c.bucket[5].slave == 1);
+}
+
 static void test_rebalance_crumbs(void)
 {
 	unsigned int b;
@@ -501,9 +543,9 @@ static void test_rebalance_crumbs(void)
 
 	/*
 	 * 10 % over the mean in 200 buckets of 0.55 % each: no single move
-	 * gains SLB_MIN_GAIN_PCT, eight together do.  That leaves 5.6 %, in
-	 * the band between the 5 % level and the gain a next run would need:
-	 * the next run moves nothing.
+	 * gains SLB_MIN_GAIN_PCT, eight together do.  That leaves 5.6 %,
+	 * over the 5 % level: the next run carries on where the move cap
+	 * stopped this one, down to the level, and then nothing moves.
 	 */
 	setup(2, 1000);
 	for (b = 0; b < 200; b++)
@@ -513,7 +555,10 @@ static void test_rebalance_crumbs(void)
 	EXPECT(n == SLB_MAX_MOVES_PER_RUN);
 	EXPECT(one_role_per_slave(n));
 	EXPECT(util_of(0) == slb_util(1056000, 1000));
-	EXPECT(slb_rebalance(&c, 110000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
+	n = slb_rebalance(&c, 110000, mv, SLB_MAX_MOVES_PER_RUN);
+	EXPECT(n == 2);
+	EXPECT(util_of(0) == slb_util(1045000, 1000));
+	EXPECT(slb_rebalance(&c, 120000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
 	/*
 	 * Crumbs lighter than SLB_MIN_STEP_PERMILLE of the bound do not
 	 * move, even 10 % over the mean (the big bucket fits nowhere).
@@ -746,6 +791,7 @@ int main(void)
 	RUN(test_rebalance_noise_of_moved_bucket);
 	RUN(test_rebalance_hysteresis);
 	RUN(test_rebalance_needs_real_gain);
+	RUN(test_rebalance_leaves_cool_slaves);
 	RUN(test_rebalance_crumbs);
 	RUN(test_rebalance_bounded_and_cooldown);
 	RUN(test_rebalance_mixed_speeds_by_utilisation);
