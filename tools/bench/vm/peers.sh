@@ -345,8 +345,11 @@ fig_move_quiet() {
 }
 
 # vm0 sends 20 broadcasts and 20 unicasts with the server's MAC; then the
-# server sends 200 frames to G (a VM on gen), and G 200 to the server
+# server sends 200 frames to G (a VM on gen that talks to the server), and
+# G 200 to the server
 fig_spoof() {
+	# G is a VM in use: it has just talked to the server
+	gen_send -s $G -d $SRV_MAC -c 5 -r 100 >/dev/null
 	in_ns vm0 slbgen send vm0 -s $SRV_MAC -c 20 -r 200 >/dev/null
 	in_ns vm0 slbgen send vm0 -s $SRV_MAC -d 02:00:00:00:0e:01 -c 20 -r 200 >/dev/null
 	listen_bg /tmp/sp.out gen gen0 -t 60
@@ -382,11 +385,15 @@ churn_start() {	# churn_start SLOT GEN RATE SECS
 	# checksum (the router drops it: it only counts), 10.0.0.1 to
 	# 10.1.SLOT.GEN
 	hdr=$(printf '450003da000040004%s0000%s0a01%02x%02x' 0fd 0a000001 "$1" "$2")
-	in_ns gen slbgen send gen0 -s "$mac" -c 0 -t "$4" -r "$3" -l 1000 \
+	# straight from ip: $! is slbgen itself (ip execs it), so kill stops
+	# it; a function in the background would be a subshell that outlives
+	# the kill and runs the test's EXIT trap (the cleanup) when it ends
+	ip netns exec gen slbgen send gen0 -s "$mac" -c 0 -t "$4" -r "$3" -l 1000 \
 		-d $SRV_MAC -e 0800 -x "$hdr" >/dev/null 2>&1 &
 	CPID[$1]=$!
 	CRATE[$1]=$3
 }
+uptime_ms() { local u; read -r u _ </proc/uptime; echo $((${u/./} * 10)); }
 churn_opt() {	# prints the best share of the busiest link, in 1/1000
 	local r sum=0 max=0
 	for r in "${CRATE[@]}"; do
@@ -396,7 +403,7 @@ churn_opt() {	# prints the best share of the busiest link, in 1/1000
 	echo $(((max * 2 > sum ? max : (sum + 1) / 2) * 1000 / sum))
 }
 fig_churn() {
-	local n=${#CHURN_RATES[@]} i t gen=0 b0 b1 p0 p1 moves0
+	local n=${#CHURN_RATES[@]} i t t0 step gen=0 b0 b1 p0 p1 moves0
 	CPID=() CRATE=()
 	RANDOM=7
 	for ((i = 0; i < n; i++)); do
@@ -408,18 +415,24 @@ fig_churn() {
 	esac
 	p0=$(cat /sys/class/net/eth0/statistics/tx_bytes)
 	p1=$(cat /sys/class/net/eth1/statistics/tx_bytes)
-	for ((t = 1; t <= CHURN_SECS; t++)); do
+	t0=$(uptime_ms)
+	step=1
+	# by the clock, not by iterations: reading the counters takes time
+	while :; do
 		sleep 1
-		b0=$(cat /sys/class/net/eth0/statistics/tx_bytes)
-		b1=$(cat /sys/class/net/eth1/statistics/tx_bytes)
+		t=$((($(uptime_ms) - t0) / 1000))
+		((t < CHURN_SECS)) || break
+		b0=$(cat /sys/class/net/eth0/statistics/tx_bytes) || die "$SYS: eth0 gone"
+		b1=$(cat /sys/class/net/eth1/statistics/tx_bytes) || die "$SYS: eth1 gone"
 		echo "BENCH util $SYS $t $((b0 - p0)) $((b1 - p1)) $(churn_opt)"
 		p0=$b0 p1=$b1
-		((t % CHURN_STEP == 0)) || continue
+		((t >= step * CHURN_STEP)) || continue
+		step=$((step + 1))
 		for _ in 1 2; do
 			i=$((RANDOM % n))
 			gen=$((gen + 1))
 			kill "${CPID[i]}" 2>/dev/null
-			churn_start $i $gen "${CHURN_RATES[RANDOM % n]}" $((CHURN_SECS - t + 10))
+			churn_start $i $gen "${CHURN_RATES[RANDOM % n]}" $((CHURN_SECS + 10))
 		done
 	done
 	# only the senders: the NetworkManager watcher runs on
