@@ -461,6 +461,9 @@ cleanup_topo() {
 cleanup_all() {
 	local rc=$?
 	set +e
+	# only the test's own shell: a subshell ending (one a benchmark
+	# killed) must not tear the topology down under it
+	[ "$BASHPID" = "$$" ] || exit $rc
 	cleanup_topo
 	exit $rc
 }

@@ -393,6 +393,8 @@ churn_start() {	# churn_start SLOT GEN RATE SECS
 	CPID[$1]=$!
 	CRATE[$1]=$3
 }
+# a sender that ended early (its pid since reused) is not killed again
+churn_stop() { ! grep -qs slbgen "/proc/$1/cmdline" || kill "$1"; }
 uptime_ms() { local u; read -r u _ </proc/uptime; echo $((${u/./} * 10)); }
 churn_opt() {	# prints the best share of the busiest link, in 1/1000
 	local r sum=0 max=0
@@ -431,12 +433,12 @@ fig_churn() {
 		for _ in 1 2; do
 			i=$((RANDOM % n))
 			gen=$((gen + 1))
-			kill "${CPID[i]}" 2>/dev/null
+			churn_stop "${CPID[i]}"
 			churn_start $i $gen "${CHURN_RATES[RANDOM % n]}" $((CHURN_SECS + 10))
 		done
 	done
 	# only the senders: the NetworkManager watcher runs on
-	for i in "${CPID[@]}"; do kill "$i" 2>/dev/null; wait "$i" 2>/dev/null; done
+	for i in "${CPID[@]}"; do churn_stop "$i"; wait "$i" 2>/dev/null; done
 	case $SYS in
 	balance-slb) fig churn-moves $(($(proc_val "Total moves") - moves0)) "in ${CHURN_SECS} s" ;;
 	ovs-balance-slb) fig churn-moves $(($(grep -c 'kB of load' "$OVS_LOG") - moves0)) "in ${CHURN_SECS} s" ;;
