@@ -160,7 +160,7 @@ bench-datapath:
 
 # balance-slb beside Open vSwitch's balance-slb, NetworkManager's nftables
 # recipe, balance-tlb and active-backup in one boot of the newest kernel
-# (or KVER=): failover, loops, duplicates, moves, churn (~60 min)
+# (or KVER=): failover, loops, duplicates, moves, churn (~80 min)
 bench-peers:
 	@KVER=$(KVER_PEERS) $(ROOT)/tools/bench/peers.sh
 

@@ -15,7 +15,7 @@
 #   util.png    per-link share of the traffic over the churn run, one panel
 #               per system (when gnuplot is installed)
 # BENCH_CHURN_SECS (600), BENCH_FAILOVER_ROUNDS (3), BENCH_SYSTEMS and
-# BENCH_PARTS (see the guest script) change what runs; about 12 minutes
+# BENCH_PARTS (see the guest script) change what runs; about 15 minutes
 # per system with the defaults.
 # Not a test: under TCG absolute timings mean little; the systems are
 # compared side by side in one run.
