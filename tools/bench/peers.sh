@@ -77,7 +77,7 @@ awk '$2 == "BENCH" && $3 == "util" { printf "%s,%s,%s,%s,%.3f\n", $4, $5, $6, $7
 	echo "balance-slb and its peers, kernel $KVER, $(date -u +%Y-%m-%d)," \
 		"bonding.ko $(git -C "$ROOT" describe --always --dirty)"
 	echo "host: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); guest: QEMU TCG, 2 vCPUs"
-	echo "Open vSwitch $(cat "$tree/.done" | sed -n 's/^openvswitch-switch=//p'), nftables $(sed -n 's/^nftables=//p' "$tree/.done")"
+	echo "Open vSwitch $(sed -n 's/^openvswitch-switch=//p' "$tree/.done"), nftables $(sed -n 's/^nftables=//p' "$tree/.done")"
 	echo
 	awk -F, -v secs="$secs" '
 	FILENAME ~ /util/ && FNR > 1 { tot = $3 + $4; if (tot == 0) next
