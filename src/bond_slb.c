@@ -65,33 +65,50 @@ static void slb_work(struct work_struct *work)
 	struct bonding *bond = slb->bond;
 	u32 iv = READ_ONCE(bond->slb_params.rebalance_interval);
 	unsigned long now = jiffies, delay;
-	/* link events choose the receive slave at once; this is a fallback */
-	bool rtnl = rtnl_trylock();
 	bool failback;
 
+	/*
+	 * Only the receive slave needs RTNL (primary, igmp_retrans); link
+	 * events choose it at once, so this is a fallback and may skip a
+	 * turn when RTNL is busy.  The rest runs under slb->lock alone.
+	 */
+	if (rtnl_trylock()) {
+		mutex_lock(&slb->lock);
+		bond_slb_update_rx_slave(bond, slb);
+		mutex_unlock(&slb->lock);
+		rtnl_unlock();
+	}
 	mutex_lock(&slb->lock);
 	if (time_after_eq(now, slb->last_sample + bond_slb_period(bond))) {
 		bond_slb_sample(slb, now);
 		bond_slb_src_recount(slb, now);
 	}
 	bond_slb_moves_progress(slb);
-	if (rtnl)
-		bond_slb_update_rx_slave(bond, slb);
 	bond_slb_rx_switch_close(slb, now);
 	if (slb->queries_left) {
 		slb->queries_left--;
 		bond_slb_send_queries(slb);
 	}
 	bond_slb_lacp_expire(slb);
+	/*
+	 * One run per interval; after a slave came (back), one a second at
+	 * least, whatever the interval, but not one per pass of the work,
+	 * which runs every few ms while moves wait for their gap.
+	 */
 	failback = time_before(now, slb->failback_until);
-	if ((iv && time_after_eq(now, slb->last_rebalance + msecs_to_jiffies(iv))) ||
-	    failback) {
-		slb->last_rebalance = now;
-		bond_slb_rebalance(slb, SLB_MAX_MOVES_PER_RUN);
+	if (iv || failback) {
+		unsigned long every = iv ? msecs_to_jiffies(iv) : HZ;
+
+		if (failback)
+			every = min_t(unsigned long, every, HZ);
+		if (time_after_eq(now, slb->last_rebalance + every)) {
+			slb->last_rebalance = now;
+			bond_slb_rebalance(slb, SLB_MAX_MOVES_PER_RUN);
+		}
 	}
 	bond_slb_announce_pending(slb);
 	delay = bond_slb_period(bond);
-	if (!bitmap_empty(slb->announce_pending, SLB_BUCKETS))
+	if (bond_slb_announcing(slb))
 		delay = min_t(unsigned long, delay, HZ / 10);
 	if (slb->rx_switch_from)
 		delay = min_t(unsigned long, delay,
@@ -101,8 +118,6 @@ static void slb_work(struct work_struct *work)
 		delay = min_t(unsigned long, delay,
 			      msecs_to_jiffies(bond->slb_params.move_gap / 2) ?: 1);
 	mutex_unlock(&slb->lock);
-	if (rtnl)
-		rtnl_unlock();
 
 	queue_delayed_work(bond->wq, &slb->work, delay);
 }

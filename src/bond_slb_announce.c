@@ -5,8 +5,8 @@
  * moves the MAC to that port at once instead of at the VM's next frame.
  * A gratuitous ARP when the MAC's IPv4 address is known (it also refreshes
  * peers' ARP caches), else a RARP, which nothing answers.  At most
- * SLB_ANNOUNCE_BURST a second, so that many VMs moving at once cannot
- * flood the switch.
+ * SLB_ANNOUNCE_RATE a second, so that many VMs moving at once cannot
+ * flood the switch and its hosts with broadcasts.
  */
 
 #include <linux/if_arp.h>
@@ -43,67 +43,129 @@ static bool slb_announce_mac(struct slave *slave, u64 key, __be32 ip)
 	return true;
 }
 
-static void slb_pending_restore(struct bond_slb *slb, unsigned int i,
-				unsigned long bits)
+/*
+ * Token bucket: SLB_ANNOUNCE_RATE a second, at most SLB_ANNOUNCE_BURST at
+ * once.  Every jiffy earns at least one token (the rate is above HZ), so
+ * the fraction dropped per step is below one.
+ */
+static void slb_tokens_refill(struct bond_slb *slb, unsigned long now)
 {
-	atomic_long_or(bits, (atomic_long_t *)&slb->announce_pending[i]);
+	unsigned long el;
+
+	if (!time_after(now, slb->tokens_at))
+		return;
+	el = min_t(unsigned long, now - slb->tokens_at, HZ);
+	slb->tokens = min_t(unsigned int, slb->tokens +
+			    el * SLB_ANNOUNCE_RATE / HZ, SLB_ANNOUNCE_BURST);
+	slb->tokens_at = now;
 }
 
 /*
- * Announce the MACs of the pending buckets on their current slaves.  The
- * pending bits are taken atomically, as the transmit path may set more
- * meanwhile; what the rate limit leaves unsent is put back.
+ * Buckets that moved since the last step join the pass; one that moved
+ * again while in it starts over, for its MACs now live on another slave.
+ */
+static void slb_pass_join(struct bond_slb *slb)
+{
+	unsigned int i, b;
+
+	for (i = 0; i < BITS_TO_LONGS(SLB_BUCKETS); i++) {
+		unsigned long bits = xchg(&slb->announce_pending[i], 0);
+
+		for_each_set_bit(b, &bits, BITS_PER_LONG) {
+			__set_bit(i * BITS_PER_LONG + b, slb->ann.active);
+			slb->ann.from[i * BITS_PER_LONG + b] = slb->ann.pos;
+		}
+	}
+}
+
+/*
+ * Buckets whose MACs were all looked at (a whole turn of the table since
+ * they joined) leave the pass; the rest keep their old slave's receive
+ * grace going, since the switch may still send their unannounced MACs'
+ * frames there.  Returns how many slots may be scanned before the next
+ * bucket completes its turn.
+ */
+static unsigned int slb_pass_settle(struct bond_slb *slb, unsigned long now)
+{
+	unsigned int b, left = slb->nmacs;
+
+	for_each_set_bit(b, slb->ann.active, SLB_BUCKETS) {
+		u32 done = slb->ann.pos - slb->ann.from[b];
+
+		if (READ_ONCE(slb->bucket[b].rx_prev))
+			slb_rx_grace_from(&slb->bucket[b], now);
+		if (done >= slb->nmacs)
+			__clear_bit(b, slb->ann.active);
+		else
+			left = min(left, slb->nmacs - done);
+	}
+	return left;
+}
+
+/* One slot under the cursor: announce it if its bucket is in the pass. */
+static void slb_announce_slot(struct bond_slb *slb, struct slb_mac *m,
+			      unsigned long now)
+{
+	struct slb_mac_snap snap;
+	struct slave *slave;
+
+	if (!bond_slb_mac_read(m, now, &snap) ||
+	    !test_bit(snap.bucket, slb->ann.active))
+		return;
+	/* also used behind the switch: do not pull it over to us */
+	if (slb_in_conflict(snap.conflict, now))
+		return;
+	slave = rcu_dereference(slb->tx[snap.bucket].slave);
+	if (!slb_usable(slave))
+		return;
+	/*
+	 * Stamp first: the switch may flood the announcement back to another
+	 * slave, and receive on another CPU must see it as ours rather than
+	 * as the VM migrating away.
+	 */
+	WRITE_ONCE(m->announced, now);
+	smp_wmb();	/* the stamp before the frame */
+	if (slb_announce_mac(slave, snap.key, snap.ip)) {
+		slb->announces++;
+		slb->tokens--;
+	}
+}
+
+/*
+ * The announcement pass: one cursor walks the MAC table round and round
+ * while any bucket is in the pass, and announces each MAC of those
+ * buckets on its bucket's current slave.  A bucket leaves after one whole
+ * turn, so each of its MACs is announced once per move (twice if it moved
+ * again meanwhile), however many MACs there are: when the tokens run out
+ * the cursor stays where it is and the work goes on from there 100 ms
+ * later.  Under slb->lock.
  */
 void bond_slb_announce_pending(struct bond_slb *slb)
 {
-	unsigned long todo[BITS_TO_LONGS(SLB_BUCKETS)];
+	unsigned int mask = slb->nmacs - 1, left;
 	unsigned long now = jiffies;
-	unsigned int i, b;
 
-	/* token bucket: SLB_ANNOUNCE_BURST per second */
-	if (time_after(now, slb->tokens_at + HZ)) {
-		slb->tokens = SLB_ANNOUNCE_BURST;
-		slb->tokens_at = now;
-	}
-	for (i = 0; i < ARRAY_SIZE(todo); i++)
-		todo[i] = xchg(&slb->announce_pending[i], 0);
-	if (bitmap_empty(todo, SLB_BUCKETS))
+	slb_tokens_refill(slb, now);
+	slb_pass_join(slb);
+	left = slb_pass_settle(slb, now);
+	if (bitmap_empty(slb->ann.active, SLB_BUCKETS))
 		return;
 	rcu_read_lock();
-	for (i = 0; i < slb->nmacs && slb->tokens; i++) {
-		struct slb_mac *m = &slb->macs[i];
-		struct slb_mac_snap snap;
-		struct slave *slave;
-
-		if (!bond_slb_mac_read(m, now, &snap) || !test_bit(snap.bucket, todo))
-			continue;
-		/* also used behind the switch: do not pull it over to us */
-		if (slb_in_conflict(snap.conflict, now))
-			continue;
-		slave = rcu_dereference(slb->tx[snap.bucket].slave);
-		if (!slb_usable(slave))
-			continue;
-		/*
-		 * Stamp first: the switch may flood the announcement back to
-		 * another slave, and receive on another CPU must see it as ours
-		 * rather than as the VM migrating away.
-		 */
-		WRITE_ONCE(m->announced, now);
-		smp_wmb();	/* the stamp before the frame */
-		if (slb_announce_mac(slave, snap.key, snap.ip)) {
-			slb->announces++;
-			slb->tokens--;
+	while (slb->tokens) {
+		slb_announce_slot(slb, &slb->macs[slb->ann.pos & mask], now);
+		slb->ann.pos++;
+		if (!--left) {
+			left = slb_pass_settle(slb, now);
+			if (bitmap_empty(slb->ann.active, SLB_BUCKETS))
+				break;
 		}
 	}
 	rcu_read_unlock();
-	/* the switch moves the MACs now: the old slave's grace starts again */
-	for_each_set_bit(b, todo, SLB_BUCKETS)
-		if (READ_ONCE(slb->bucket[b].rx_prev))
-			slb_rx_grace_from(&slb->bucket[b], now);
-	if (i < slb->nmacs) {
-		/* out of tokens: the rest next time (some twice, harmless) */
-		for (i = 0; i < ARRAY_SIZE(todo); i++)
-			if (todo[i])
-				slb_pending_restore(slb, i, todo[i]);
-	}
+}
+
+/* Is an announcement pass under way (or about to start)? */
+bool bond_slb_announcing(struct bond_slb *slb)
+{
+	return !bitmap_empty(slb->ann.active, SLB_BUCKETS) ||
+		!bitmap_empty(slb->announce_pending, SLB_BUCKETS);
 }

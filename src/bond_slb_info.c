@@ -7,6 +7,7 @@
 #include <linux/debugfs.h>
 #include <linux/kernel.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 
 #include "bond_slb_priv.h"
 
@@ -36,6 +37,7 @@ void bond_slb_info_show(struct seq_file *seq, struct bonding *bond)
 {
 	struct bond_slb *slb = rcu_dereference(bond->slb);
 	u32 iv = bond->slb_params.rebalance_interval;
+	DECLARE_BITMAP(waiting, SLB_BUCKETS);
 	unsigned long now = jiffies;
 	u64 cnt[SLB_CNT_MAX];
 	u8 mac[ETH_ALEN];
@@ -69,6 +71,10 @@ void bond_slb_info_show(struct seq_file *seq, struct bonding *bond)
 	seq_printf(seq, "Total moves: %lld\n", (s64)atomic64_read(&slb->moves));
 	seq_printf(seq, "Moves waiting for a gap: %u\n", READ_ONCE(slb->moves_waiting));
 	seq_printf(seq, "Announcements sent: %llu\n", READ_ONCE(slb->announces));
+	/* read without the lock: a glimpse, as the other counters */
+	bitmap_or(waiting, slb->ann.active, slb->announce_pending, SLB_BUCKETS);
+	seq_printf(seq, "Buckets waiting to be announced: %u\n",
+		   bitmap_weight(waiting, SLB_BUCKETS));
 	seq_printf(seq, "Looped-back frames dropped: %llu\n",
 		   cnt[SLB_CNT_LOOPED]);
 	seq_printf(seq, "Broadcast/multicast dropped on other slaves: %llu\n",
@@ -110,19 +116,67 @@ void bond_slb_slave_info_show(struct seq_file *seq,
 		   "yes - remove it from the LAG/LACP group" : "no");
 }
 
+/* A MAC of the table as slb_buckets lists it. */
+struct slb_listed {
+	u64 key;
+	u16 bucket;
+};
+
+/*
+ * The live MACs in one pass over the table, grouped by bucket (a counting
+ * sort): 'out' ends up in bucket order, first[b] is where bucket b's start
+ * and first[b + 1] where they end.
+ */
+static void slb_macs_by_bucket(struct bond_slb *slb, unsigned long now,
+			       struct slb_listed *tmp, u64 *out, u32 *first)
+{
+	unsigned int i, n = 0;
+
+	memset(first, 0, (SLB_BUCKETS + 1) * sizeof(*first));
+	for (i = 0; i < slb->nmacs; i++) {
+		struct slb_mac_snap snap;
+
+		if (!bond_slb_mac_read(&slb->macs[i], now, &snap))
+			continue;
+		tmp[n].key = snap.key;
+		tmp[n].bucket = snap.bucket & (SLB_BUCKETS - 1);
+		first[tmp[n].bucket + 1]++;
+		n++;
+	}
+	for (i = 0; i < SLB_BUCKETS; i++)
+		first[i + 1] += first[i];
+	/* first[b] is used as bucket b's next free place, then put back */
+	for (i = 0; i < n; i++)
+		out[first[tmp[i].bucket]++] = tmp[i].key;
+	for (i = SLB_BUCKETS; i > 0; i--)
+		first[i] = first[i - 1];
+	first[0] = 0;
+}
+
 static int slb_buckets_show(struct seq_file *seq, void *v)
 {
 	struct bonding *bond = seq->private;
+	/* fixed while the bond is up; checked again below */
+	unsigned int size = READ_ONCE(bond->slb_params.mac_table_size);
 	unsigned long now = jiffies;
+	struct slb_listed *tmp;
 	struct bond_slb *slb;
 	unsigned int b, i;
+	u32 *first;
+	u64 *keys;
 
+	tmp = kvmalloc_array(size, sizeof(*tmp), GFP_KERNEL);
+	keys = kvmalloc_array(size, sizeof(*keys), GFP_KERNEL);
+	first = kmalloc_array(SLB_BUCKETS + 1, sizeof(*first), GFP_KERNEL);
+	if (!tmp || !keys || !first)
+		goto nomem;
 	rcu_read_lock();
 	slb = rcu_dereference(bond->slb);
-	if (!slb) {
+	if (!slb || slb->nmacs > size) {
 		seq_puts(seq, "# not an active balance-slb bond\n");
 		goto out;
 	}
+	slb_macs_by_bucket(slb, now, tmp, keys, first);
 	seq_puts(seq, "# bucket slave load_Bps since_move_ms moves next macs(mac/vlan)\n");
 	for (b = 0; b < SLB_BUCKETS; b++) {
 		struct slave *s = rcu_dereference(slb->tx[b].slave), *next;
@@ -138,21 +192,25 @@ static int slb_buckets_show(struct seq_file *seq, void *v)
 		next = rcu_dereference(slb->tx[b].next);
 		seq_printf(seq, " %u %s", READ_ONCE(bk->nmoves),
 			   next ? next->dev->name : "-");
-		for (i = 0; i < slb->nmacs; i++) {
-			struct slb_mac_snap snap;
+		for (i = first[b]; i < first[b + 1]; i++) {
 			u8 mac[ETH_ALEN];
 
-			if (!bond_slb_mac_read(&slb->macs[i], now, &snap) ||
-			    snap.bucket != b)
-				continue;
-			slb_key_to_mac(snap.key, mac);
-			seq_printf(seq, " %pM/%u", mac, (u16)(snap.key >> 48));
+			slb_key_to_mac(keys[i], mac);
+			seq_printf(seq, " %pM/%u", mac, (u16)(keys[i] >> 48));
 		}
 		seq_putc(seq, '\n');
 	}
 out:
 	rcu_read_unlock();
+	kfree(first);
+	kvfree(keys);
+	kvfree(tmp);
 	return 0;
+nomem:
+	kfree(first);
+	kvfree(keys);
+	kvfree(tmp);
+	return -ENOMEM;
 }
 DEFINE_SHOW_ATTRIBUTE(slb_buckets);
 

@@ -58,7 +58,8 @@
 #define SLB_RX_SWITCH_MS	100	/* both accept after a receive slave change */
 #define SLB_RX_SEEN		64	/* broadcasts remembered meanwhile */
 #define SLB_CONFLICT_MS		30000	/* a MAC also used outside: no loop filter */
-#define SLB_ANNOUNCE_BURST	1024	/* announcements per second, at most */
+#define SLB_ANNOUNCE_RATE	1024	/* announcements per second */
+#define SLB_ANNOUNCE_BURST	1024	/* announcements at once, at most */
 #define SLB_KEY_BUSY		(~0ULL)	/* slot being filled; never a real key */
 #define SLB_KEY_DEAD		(~0ULL - 1) /* slot forgotten; probes go on */
 #define SLB_LACP_SUBTYPE	1	/* slow protocols subtype of LACP */
@@ -219,6 +220,16 @@ struct bond_slb {
 	unsigned long failback_until;
 	unsigned long tokens_at;
 	unsigned int tokens;
+	/*
+	 * The announcement pass (bond_slb_announce.c), under lock: buckets
+	 * in it, the cursor (slots looked at since open; the slot is pos
+	 * modulo the table size) and where each bucket joined.
+	 */
+	struct {
+		unsigned long active[BITS_TO_LONGS(SLB_BUCKETS)];
+		u32 pos;
+		u32 from[SLB_BUCKETS];
+	} ann;
 	atomic64_t moves;
 	u64 announces;
 	/* scratch for decisions, under lock */
@@ -375,6 +386,7 @@ void bond_slb_sample(struct bond_slb *slb, unsigned long now);
 
 /* bond_slb_announce.c */
 void bond_slb_announce_pending(struct bond_slb *slb);
+bool bond_slb_announcing(struct bond_slb *slb);
 
 /* bond_slb_mcast.c */
 bool bond_slb_tx_mcast(struct bonding *bond, struct bond_slb *slb,
