@@ -264,14 +264,39 @@ static void slb_lacp_seen(struct bonding *bond, struct slave *slave,
 }
 
 /*
+ * Nobody transmits in bucket b: the first slave a unicast frame for it
+ * arrives on takes it.  The switch sends the frame there because it knows
+ * the destination on that port (a VM that has not spoken since the bond
+ * came up, or whose entry the table forgot), or it floods it to every
+ * port, and then the cmpxchg lets exactly one copy in.  Our frames of that
+ * bucket then leave where the switch already expects them.
+ */
+static noinline bool slb_rx_claim(struct bond_slb *slb, unsigned int b,
+				  struct slave *slave)
+{
+	struct slave *cur;
+
+	if (!slb_usable(slave))
+		return false;
+	cur = unrcu_pointer(cmpxchg(&slb->tx[b].slave, NULL,
+				    RCU_INITIALIZER(slave)));
+	if (cur)
+		return cur == slave;
+	/* released meanwhile: the bucket is free again, this copy passes */
+	if (bond_slb_stays(slb, b, slave, NULL))
+		atomic_inc(&slave->slb.nbuckets);
+	return true;
+}
+
+/*
  * Unicast is accepted on one slave only, or a frame the switch floods (for
  * a MAC it has not learned, or has aged out, or with learning off) would
  * reach a VM once per slave.  That slave is the one the destination's
  * bucket transmits on: where the switch learns the MAC, and which a flooded
- * copy reaches too, so no only copy is lost.  Nobody transmits in the
- * bucket yet: the receive slave takes it, as for broadcasts.  After a move
- * the old slave keeps accepting for SLB_RX_GRACE_MS after the move and
- * after the announcement, while the switch may still send there.
+ * copy reaches too, so no only copy is lost.  A bucket nobody transmits in
+ * is taken by the slave its first frame arrives on (slb_rx_claim()).
+ * After a move the old slave keeps accepting for SLB_RX_GRACE_MS after the
+ * move and after the announcement, while the switch may still send there.
  */
 static bool slb_rx_unicast_here(struct bonding *bond, struct bond_slb *slb,
 				struct slave *slave, const u8 *dest, u16 vid,
@@ -287,6 +312,8 @@ static bool slb_rx_unicast_here(struct bonding *bond, struct bond_slb *slb,
 	smp_rmb();	/* the slave before its predecessor (bond_slb_rx_handover) */
 	if (READ_ONCE(bk->rx_prev) == slave && slb_rx_grace(bk, now))
 		return true;
+	if (unlikely(!cur))
+		return slb_rx_claim(slb, b, slave);
 	if (slave != bond_slb_rx_slave_now(bond, slb))
 		return false;
 	/* the source of our reports and queries is learned there */
