@@ -143,30 +143,56 @@ __be32 bond_slb_arp_of(const struct sk_buff *skb, __be16 proto,
 /* ------------------------------------------------------------------ */
 /* transmit                                                            */
 
-/* The source slot of skb's ingress interface, claimed if new. */
+/*
+ * Who sent a frame, as a source id (never 0).  A frame that entered the
+ * host (a VM's tap or veth port on the host bridge) has its port's
+ * ifindex.  One sent from the host itself has none: macvtap guests
+ * (libvirt's type='direct') and containers on macvlan write theirs from a
+ * socket of their own (the tap queue's, the container's), so the socket
+ * tells them apart, with the top bit kept apart from ifindexes.  Frames
+ * the kernel itself makes (ARP, NDP) have neither: the host's id.
+ */
+static u32 slb_src_id(const struct sk_buff *skb)
+{
+	if (skb->skb_iif)
+		return (skb->skb_iif & ~BIT(31)) + 1;
+	if (skb->sk)
+		return hash_ptr(skb->sk, 31) | BIT(31);
+	return 1;
+}
+
+/*
+ * The source slot of a frame's sender, claimed if new: looked up along
+ * the whole probe sequence first, so that a slot freed before the
+ * sender's own does not give it a second one.
+ */
 static struct slb_src *slb_src_get(struct bond_slb *slb,
 				   const struct sk_buff *skb, unsigned int *idx)
 {
-	u32 id = skb->skb_iif + 1;
-	unsigned int i, start = hash_32(id ^ (u32)slb->seed, 32) &
+	u32 id = slb_src_id(skb);
+	unsigned int i, j, start = hash_32(id ^ (u32)slb->seed, 32) &
 		(SLB_SRC_SLOTS - 1);
 
 	for (i = 0; i < SLB_SRC_PROBES; i++) {
-		unsigned int j = (start + i) & (SLB_SRC_SLOTS - 1);
-		struct slb_src *src = &slb->src[j];
-		u32 cur = READ_ONCE(src->id);
-
-		if (!cur && !cmpxchg(&src->id, 0, id)) {
-			WRITE_ONCE(src->claimed, jiffies);
-			cur = id;
+		j = (start + i) & (SLB_SRC_SLOTS - 1);
+		if (READ_ONCE(slb->src[j].id) == id)
+			goto found;
+	}
+	for (i = 0; i < SLB_SRC_PROBES; i++) {
+		j = (start + i) & (SLB_SRC_SLOTS - 1);
+		if (!READ_ONCE(slb->src[j].id) && !cmpxchg(&slb->src[j].id, 0, id)) {
+			WRITE_ONCE(slb->src[j].claimed, jiffies);
+			goto found;
 		}
-		if (cur == id) {
-			*idx = j;
-			return src;
-		}
+		/* another CPU claimed one for the same sender meanwhile */
+		if (READ_ONCE(slb->src[j].id) == id)
+			goto found;
 	}
 	*idx = SLB_SRC_SLOTS;
 	return &slb->src[SLB_SRC_SLOTS];
+found:
+	*idx = j;
+	return &slb->src[j];
 }
 
 /* Bucket b carries a MAC the table refused: stamped at most once a second. */
@@ -251,8 +277,16 @@ static void slb_learn(struct bond_slb *slb, const struct sk_buff *skb,
 		u64 k = READ_ONCE(m->key);
 
 		if (k == key) {
-			if (time_after(now, READ_ONCE(m->seen) +
-				       msecs_to_jiffies(SLB_SEEN_STAMP_MS)))
+			unsigned long seen = READ_ONCE(m->seen);
+
+			/* aged out: learned anew, against its sender's share */
+			if (unlikely(!time_before(now, seen +
+					msecs_to_jiffies(SLB_MAC_AGE_MS)))) {
+				free = m;
+				old = k;
+				break;
+			}
+			if (time_after(now, seen + msecs_to_jiffies(SLB_SEEN_STAMP_MS)))
 				WRITE_ONCE(m->seen, now);
 			if (unlikely(proto == htons(ETH_P_ARP) ||
 				     proto == htons(ETH_P_RARP)))
