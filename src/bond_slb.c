@@ -36,6 +36,7 @@
  * serialise on slb->lock, taken after RTNL when RTNL is held.
  */
 
+#include <linux/if_arp.h>
 #include <linux/kernel.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
@@ -82,6 +83,7 @@ static void slb_work(struct work_struct *work)
 	if (time_after_eq(now, slb->last_sample + bond_slb_period(bond))) {
 		bond_slb_sample(slb, now);
 		bond_slb_src_recount(slb, now);
+		bond_slb_queriers_expire(slb, now);
 	}
 	bond_slb_moves_progress(slb);
 	bond_slb_rx_switch_close(slb, now);
@@ -212,6 +214,12 @@ int bond_slb_can_enslave(struct bonding *bond, struct net_device *slave_dev,
 	struct slave *slave;
 	unsigned int n = 0;
 
+	/* MACs, VLAN tags, ARP and RARP announcements: Ethernet only */
+	if (slave_dev->type != ARPHRD_ETHER) {
+		NL_SET_ERR_MSG(extack, "balance-slb needs Ethernet slaves");
+		slave_err(bond->dev, slave_dev, "balance-slb needs Ethernet slaves\n");
+		return -EINVAL;
+	}
 	bond_for_each_slave(bond, slave, iter)
 		n++;
 	if (n < SLB_MAX_SLAVES)
@@ -261,6 +269,9 @@ void bond_slb_slave_removing(struct bonding *bond, struct slave *slave)
 	/* a slave enslaved later may get the same address */
 	if (slb->rx_switch_from == slave)
 		WRITE_ONCE(slb->rx_switch_from, NULL);
+	for (i = 0; i < SLB_BUCKETS; i++)
+		if (READ_ONCE(slb->bucket[i].rx_prev) == slave)
+			WRITE_ONCE(slb->bucket[i].rx_prev, NULL);
 	bond_slb_update_rx_slave(bond, slb);
 	mutex_unlock(&slb->lock);
 }

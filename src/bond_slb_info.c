@@ -186,7 +186,7 @@ static int slb_buckets_show(struct seq_file *seq, void *v)
 			continue;
 		seq_printf(seq, "%u %s %llu ", b, s->dev->name, READ_ONCE(bk->load));
 		if (bk->moved_ever)
-			seq_printf(seq, "%u", jiffies_to_msecs(now - bk->moved));
+			seq_printf(seq, "%llu", slb_age_ms(now, bk->moved));
 		else
 			seq_puts(seq, "never");
 		next = rcu_dereference(slb->tx[b].next);

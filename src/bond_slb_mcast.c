@@ -111,7 +111,11 @@ static bool slb_mc_is_general_query(const struct slb_mc_info *mi)
 					  IGMP_HOST_MEMBERSHIP_QUERY);
 }
 
-/* The queriers of VLAN vid, taken if new and a slot is free; or NULL. */
+/*
+ * The queriers of VLAN vid, taken if new and a slot is free; or NULL.
+ * Slots change under querier_lock; the lookup alone may run without it
+ * (slb_querier_seen()), so they are written and read once.
+ */
 static struct slb_vlan_queriers *slb_queriers_of(struct bond_slb *slb, u16 vid,
 						 bool add)
 {
@@ -121,40 +125,99 @@ static struct slb_vlan_queriers *slb_queriers_of(struct bond_slb *slb, u16 vid,
 	for (i = 0; i < SLB_QUERY_VLANS; i++) {
 		struct slb_vlan_queriers *vq = &slb->queriers[i];
 
-		if (vq->used && vq->vid == vid)
+		if (READ_ONCE(vq->used) && READ_ONCE(vq->vid) == vid)
 			return vq;
-		if (!vq->used && !free)
+		if (!READ_ONCE(vq->used) && !free)
 			free = vq;
 	}
 	if (!add || !free)
 		return NULL;
-	free->used = true;
-	free->vid = vid;
+	WRITE_ONCE(free->vid, vid);
+	memset(free->q, 0, sizeof(free->q));
+	WRITE_ONCE(free->used, true);
 	return free;
 }
 
-/* A general query: from the switch side (mac given) or sent through us. */
+/* How many slots are taken, for the lockless "table full" test. */
+static void slb_queriers_count(struct bond_slb *slb)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < SLB_QUERY_VLANS; i++)
+		n += slb->queriers[i].used;
+	WRITE_ONCE(slb->queriers_used, n);
+}
+
+static bool slb_querier_recent(const struct slb_querier *q, unsigned long now,
+			       unsigned int ms)
+{
+	unsigned long o = READ_ONCE(q->outside), i = READ_ONCE(q->inside);
+
+	return (o && time_before(now, o + msecs_to_jiffies(ms))) ||
+		(i && time_before(now, i + msecs_to_jiffies(ms)));
+}
+
+/*
+ * The work, once a second: a VLAN whose queriers have been silent for
+ * the other-querier interval gives its slot back, so that VLANs seen once
+ * do not fill the table for the bond's life.
+ */
+void bond_slb_queriers_expire(struct bond_slb *slb, unsigned long now)
+{
+	unsigned int i;
+
+	spin_lock_bh(&slb->querier_lock);
+	for (i = 0; i < SLB_QUERY_VLANS; i++) {
+		struct slb_vlan_queriers *vq = &slb->queriers[i];
+
+		if (vq->used &&
+		    !slb_querier_recent(&vq->q[0], now, SLB_QUERIER_MS) &&
+		    !slb_querier_recent(&vq->q[1], now, SLB_QUERIER_MS))
+			WRITE_ONCE(vq->used, false);
+	}
+	slb_queriers_count(slb);
+	spin_unlock_bh(&slb->querier_lock);
+}
+
+/*
+ * A general query: from the switch side (mac given) or sent through us.
+ * Queriers ask every 125 s by default, so a stamp a second is plenty: a
+ * guest or outside host sending queries at line rate takes the lock at
+ * most once a second per VLAN, and not at all for a VLAN the full table
+ * has no room for.
+ */
 static noinline void slb_querier_seen(struct bond_slb *slb, u16 vid,
 				      const struct slb_mc_info *mi, const u8 *mac)
 {
+	unsigned long now = jiffies, stamp;
 	struct slb_vlan_queriers *vq;
 	struct slb_querier *q;
 
+	vq = slb_queriers_of(slb, vid, false);
+	if (vq) {
+		q = &vq->q[mi->v6];
+		stamp = mac ? READ_ONCE(q->outside) : READ_ONCE(q->inside);
+		if (stamp && time_before(now, stamp + HZ))
+			return;
+	} else if (READ_ONCE(slb->queriers_used) >= SLB_QUERY_VLANS) {
+		return;
+	}
 	spin_lock_bh(&slb->querier_lock);
 	vq = slb_queriers_of(slb, vid, true);
 	if (vq) {
 		q = &vq->q[mi->v6];
 		if (mac) {
-			q->outside = jiffies ?: 1;
 			ether_addr_copy(q->mac, mac);
 			if (mi->v6)
 				q->ip6 = mi->src6;
 			else
 				q->ip4 = mi->src4;
+			WRITE_ONCE(q->outside, now ?: 1);
 		} else {
-			q->inside = jiffies ?: 1;
+			WRITE_ONCE(q->inside, now ?: 1);
 		}
 	}
+	slb_queriers_count(slb);
 	spin_unlock_bh(&slb->querier_lock);
 }
 

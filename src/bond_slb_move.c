@@ -151,6 +151,17 @@ struct slave *bond_slb_move_at_gap(struct bonding *bond, struct bond_slb *slb,
 	return to;
 }
 
+/*
+ * Under slb->lock no slave of slb->slaves[] goes away, but transmit and
+ * receive may still point a bucket without a usable slave at one
+ * (cmpxchg): a marked read, never a plain one.
+ */
+static struct slave *slb_bucket_slave(struct bond_slb *slb, unsigned int b)
+{
+	return rcu_dereference_check(slb->tx[b].slave,
+				     lockdep_is_held(&slb->lock));
+}
+
 /* Fill slb->core from the live bucket pointers.  Under slb->lock. */
 static void slb_snapshot(struct bond_slb *slb, unsigned long now)
 {
@@ -171,8 +182,7 @@ static void slb_snapshot(struct bond_slb *slb, unsigned long now)
 
 		/* a bucket whose move waits counts where it is going */
 		if (!s)
-			s = rcu_dereference_protected(slb->tx[i].slave,
-						      lockdep_is_held(&slb->lock));
+			s = slb_bucket_slave(slb, i);
 
 		cb->slave = SLB_NO_SLAVE;
 		for (j = 0; s && j < slb->nslaves; j++)
@@ -181,15 +191,10 @@ static void slb_snapshot(struct bond_slb *slb, unsigned long now)
 		cb->load = slb->bucket[i].load;
 		cb->moved_ever = slb->bucket[i].moved_ever;
 		cb->last_move_ms = cb->moved_ever ?
-			jiffies_to_msecs(now - slb->bucket[i].moved) : 0;
+			slb_age_ms(now, slb->bucket[i].moved) : 0;
 	}
 }
 
-static struct slave *slb_bucket_slave(struct bond_slb *slb, unsigned int b)
-{
-	return rcu_dereference_protected(slb->tx[b].slave,
-					 lockdep_is_held(&slb->lock));
-}
 
 static struct slave *slb_bucket_target(struct bond_slb *slb, unsigned int b)
 {
@@ -420,8 +425,7 @@ void bond_slb_sample(struct bond_slb *slb, unsigned long now)
 		/* expired for good, not again once jiffies wrap */
 		if (bk->rx_prev && !slb_rx_grace(bk, now))
 			WRITE_ONCE(bk->rx_prev, NULL);
-		s = rcu_dereference_protected(slb->tx[i].slave,
-					      lockdep_is_held(&slb->lock));
+		s = slb_bucket_slave(slb, i);
 		for (j = 0; s && j < slb->nslaves; j++) {
 			if (slb->slaves[j] == s) {
 				load[j] += bk->load;

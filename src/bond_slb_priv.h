@@ -211,6 +211,7 @@ struct bond_slb {
 	u64 report_mac;		/* source of steered reports and our queries */
 	spinlock_t querier_lock;	/* general queries only, not per frame */
 	struct slb_vlan_queriers queriers[SLB_QUERY_VLANS];
+	unsigned int queriers_used;	/* slots taken, written under querier_lock */
 	unsigned int queries_left;
 	bool rx_ever;			/* a receive slave was chosen before */
 	u64 queries;
@@ -298,6 +299,16 @@ static __always_inline bool slb_usable(const struct slave *slave)
 	return READ_ONCE(slave->bond->params.downdelay) &&
 		netif_running(dev) && active &&
 		(slave->link == BOND_LINK_UP || slave->link == BOND_LINK_FAIL);
+}
+
+/*
+ * How long ago a jiffies stamp was, in ms: 64 bits, where
+ * jiffies_to_msecs() wraps after 49.7 days and a bucket untouched for
+ * that long would look just moved.
+ */
+static inline u64 slb_age_ms(unsigned long now, unsigned long then)
+{
+	return jiffies64_to_msecs((u64)(now - then));
 }
 
 static inline bool slb_in_conflict(unsigned long conflict, unsigned long now)
@@ -396,6 +407,7 @@ void bond_slb_rx_query(struct bond_slb *slb, const struct sk_buff *skb,
 		       u16 vid);
 void bond_slb_set_report_mac(struct bonding *bond, struct bond_slb *slb);
 void bond_slb_send_queries(struct bond_slb *slb);
+void bond_slb_queriers_expire(struct bond_slb *slb, unsigned long now);
 
 /* bond_slb_options.c: the numeric options' ranges */
 struct bond_slb_range {
