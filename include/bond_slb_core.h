@@ -59,6 +59,12 @@
 struct slb_core_slave {
 	u32 speed_mbps;		/* 0 = unknown */
 	bool usable;
+	/*
+	 * Load on the slave that no bucket move takes away, bytes/s: the
+	 * multicast reports steered to the receive slave.  Counted in its
+	 * utilisation like any bucket's.
+	 */
+	u64 fixed;
 };
 
 struct slb_core_bucket {

@@ -128,7 +128,7 @@ void slb_slave_loads(const struct slb_core *c, u64 *load)
 	unsigned int i;
 
 	for (i = 0; i < c->nslaves; i++)
-		load[i] = 0;
+		load[i] = c->slave[i].usable ? c->slave[i].fixed : 0;
 	for (i = 0; i < SLB_BUCKETS; i++) {
 		u16 s = c->bucket[i].slave;
 

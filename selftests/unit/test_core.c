@@ -509,6 +509,40 @@ static void test_rebalance_needs_real_gain(void)
 	EXPECT(mv[0].bucket == 2 && mv[0].to == 1);
 }
 
+static void test_rebalance_counts_fixed_load(void)
+{
+	/*
+	 * Buckets alone are even, but slave 0 also carries 400000 bytes/s
+	 * that no move takes away (steered multicast reports): buckets leave
+	 * it for slave 1, and none goes there.
+	 */
+	setup(2, 1000);
+	put(0, 0, 300000);
+	put(1, 0, 200000);
+	put(2, 1, 300000);
+	put(3, 1, 200000);
+	c.slave[0].fixed = 400000;
+	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 1);
+	EXPECT(mv[0].from == 0 && mv[0].to == 1);
+	/* the same load on slave 1 instead: nothing moves to it */
+	setup(2, 1000);
+	put(0, 0, 300000);
+	put(1, 0, 200000);
+	put(2, 1, 300000);
+	c.slave[1].fixed = 200000;
+	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
+	/* a new bucket goes to the slave without it */
+	setup(2, 1000);
+	c.slave[0].fixed = 400000;
+	{
+		u64 load[SLB_MAX_SLAVES];
+		unsigned int nb[SLB_MAX_SLAVES] = { 0 };
+
+		slb_slave_loads(&c, load);
+		EXPECT(slb_least_utilised(&c, load, nb) == 1);
+	}
+}
+
 static void test_rebalance_leaves_cool_slaves(void)
 {
 	int n;
@@ -791,6 +825,7 @@ int main(void)
 	RUN(test_rebalance_noise_of_moved_bucket);
 	RUN(test_rebalance_hysteresis);
 	RUN(test_rebalance_needs_real_gain);
+	RUN(test_rebalance_counts_fixed_load);
 	RUN(test_rebalance_leaves_cool_slaves);
 	RUN(test_rebalance_crumbs);
 	RUN(test_rebalance_bounded_and_cooldown);
