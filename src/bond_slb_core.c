@@ -27,6 +27,8 @@
  * 256 buckets on 8 slaves and 0.3 ms on 64 in userspace.  Its scratch
  * lives in struct slb_core, not on the stack.
  */
+#include <linux/math64.h>
+
 #include "bond_slb_core.h"
 
 static u32 slb_speed_or_default(u32 speed_mbps)
@@ -37,7 +39,7 @@ static u32 slb_speed_or_default(u32 speed_mbps)
 u64 slb_util(u64 load, u32 speed_mbps)
 {
 	/* scaled so that slow links and small loads keep precision */
-	return load * 1024 / slb_speed_or_default(speed_mbps);
+	return div_u64(load * 1024, slb_speed_or_default(speed_mbps));
 }
 
 /* ------------------------------------------------------------ averages */
@@ -49,7 +51,7 @@ u32 slb_avg_span(u32 interval_ms)
 	if (interval_ms > SLB_AVG_MAX_SPAN_MS / SLB_AVG_SPAN_PCT * 100)
 		return SLB_AVG_MAX_SPAN_MS;
 	/* wide: 120 % of intervals past 35,791,394 ms overflow 32 bits */
-	return (u64)interval_ms * SLB_AVG_SPAN_PCT / 100;
+	return div_u64((u64)interval_ms * SLB_AVG_SPAN_PCT, 100);
 }
 
 /* elapsed/span of the way from old to sample, rounded towards sample */
@@ -58,8 +60,9 @@ static u64 slb_towards(u64 old, u64 sample, u32 elapsed_ms, u32 span_ms)
 	if (elapsed_ms >= span_ms)
 		return sample;
 	if (sample >= old)
-		return old + ((sample - old) * elapsed_ms + span_ms - 1) / span_ms;
-	return old - ((old - sample) * elapsed_ms + span_ms - 1) / span_ms;
+		return old + div_u64((sample - old) * elapsed_ms + span_ms - 1,
+				     span_ms);
+	return old - div_u64((old - sample) * elapsed_ms + span_ms - 1, span_ms);
 }
 
 u64 slb_avg(u64 old, u64 sample, u32 elapsed_ms, u32 span_ms)
@@ -117,8 +120,8 @@ static u64 slb_noise_factor(u32 interval_ms)
 
 	if (span < sample)
 		span = sample;
-	return slb_isqrt((k2 * 15625 * sample << 24) /
-			 (1000000ULL * (2 * span - sample)));
+	return slb_isqrt(div64_u64(k2 * 15625 * sample << 24,
+				   1000000ULL * (2 * span - sample)));
 }
 
 /* ------------------------------------------------------------ placement */
@@ -254,7 +257,7 @@ static u64 slb_bound(const struct slb_core *c, const u64 *load)
 		    bk->load > heaviest)
 			heaviest = bk->load;
 	}
-	mean = total * 1024 / speed;
+	mean = div64_u64(total * 1024, speed);
 	one = slb_util(heaviest, fastest);
 	return mean > one ? mean : one;
 }
@@ -466,13 +469,13 @@ int slb_rebalance(struct slb_core *c, u64 now_ms, struct slb_move *moves,
 	if (!bound)
 		return 0;
 	hi = slb_busiest(c, r->load, &umax);
-	level = bound * (100 + SLB_IMBALANCE_PCT) / 100;
+	level = div_u64(bound * (100 + SLB_IMBALANCE_PCT), 100);
 	resume = c->resume;
 	c->resume = false;
 	if (r->load[hi] < SLB_MIN_REBALANCE_LOAD || umax <= level ||
 	    (!resume && umax <= level + slb_margin(r, r->var[hi])))
 		return 0;
-	r->step = bound * SLB_MIN_STEP_PERMILLE / 1000;
+	r->step = div_u64(bound * SLB_MIN_STEP_PERMILLE, 1000);
 	for (i = 0; i < (int)c->nslaves; i++)
 		if (c->slave[i].usable &&
 		    slb_util(r->load[i], c->slave[i].speed_mbps) > level)
