@@ -37,7 +37,6 @@ void bond_slb_info_show(struct seq_file *seq, struct bonding *bond)
 {
 	struct bond_slb *slb = rcu_dereference(bond->slb);
 	u32 iv = bond->slb_params.rebalance_interval;
-	DECLARE_BITMAP(waiting, SLB_BUCKETS);
 	unsigned long now = jiffies;
 	u64 cnt[SLB_CNT_MAX];
 	u8 mac[ETH_ALEN];
@@ -71,10 +70,8 @@ void bond_slb_info_show(struct seq_file *seq, struct bonding *bond)
 	seq_printf(seq, "Total moves: %lld\n", (s64)atomic64_read(&slb->moves));
 	seq_printf(seq, "Moves waiting for a gap: %u\n", READ_ONCE(slb->moves_waiting));
 	seq_printf(seq, "Announcements sent: %llu\n", READ_ONCE(slb->announces));
-	/* read without the lock: a glimpse, as the other counters */
-	bitmap_or(waiting, slb->ann.active, slb->announce_pending, SLB_BUCKETS);
 	seq_printf(seq, "Buckets waiting to be announced: %u\n",
-		   bitmap_weight(waiting, SLB_BUCKETS));
+		   bond_slb_announce_waiting(slb));
 	seq_printf(seq, "Looped-back frames dropped: %llu\n",
 		   cnt[SLB_CNT_LOOPED]);
 	seq_printf(seq, "Broadcast/multicast dropped on other slaves: %llu\n",
@@ -95,6 +92,10 @@ void bond_slb_info_show(struct seq_file *seq, struct bonding *bond)
 		   cnt[SLB_CNT_CONFLICTS]);
 	seq_printf(seq, "Multicast reports sent via receive slave: %llu\n",
 		   cnt[SLB_CNT_REPORTS]);
+	seq_printf(seq, "Multicast report load: %llu bytes/s\n",
+		   READ_ONCE(slb->report_load));
+	seq_printf(seq, "Multicast reports dropped (their sender's budget): %llu\n",
+		   cnt[SLB_CNT_REPORTS_OVER]);
 	seq_printf(seq, "General queries sent to VMs: %llu\n", READ_ONCE(slb->queries));
 	u64_to_ether_addr(READ_ONCE(slb->report_mac), mac);
 	seq_printf(seq, "Source MAC of multicast reports: %pM\n", mac);

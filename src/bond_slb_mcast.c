@@ -222,24 +222,50 @@ static noinline void slb_querier_seen(struct bond_slb *slb, u16 vid,
 }
 
 /*
- * Multicast through the bond: true for a membership report, which leaves
- * through the receive slave.  A general query going out is a querier on
- * the host side (a snooping host bridge, or a VM): remembered, so that
- * bond_slb_send_queries() does not compete with it.
+ * A sender's reports: at most SLB_REPORT_BUDGET a second.  A host reports
+ * each group once per query (spread over the query's response time) and
+ * on a join or leave; a guest sending more only fills the receive slave's
+ * link.  Written only while under the budget: a flood past it reads the
+ * count and stops there.
  */
-bool bond_slb_tx_mcast(struct bonding *bond, struct bond_slb *slb,
-		       const struct sk_buff *skb, __be16 proto,
-		       unsigned int l3off, u16 vid, bool learn)
+static bool slb_report_budget(struct bond_slb *slb, const struct sk_buff *skb)
+{
+	unsigned long now = jiffies, at;
+	struct slb_src *src;
+	unsigned int idx;
+
+	src = bond_slb_src_get(slb, skb, &idx);
+	at = READ_ONCE(src->reports_at);
+	if (time_after_eq(now, at + HZ) &&
+	    cmpxchg(&src->reports_at, at, now) == at)
+		atomic_set(&src->reports, 0);
+	if (atomic_read(&src->reports) >= SLB_REPORT_BUDGET)
+		return false;
+	return atomic_inc_return(&src->reports) <= SLB_REPORT_BUDGET;
+}
+
+/*
+ * Multicast through the bond: a membership report leaves through the
+ * receive slave (SLB_MC_REPORT), within its sender's budget (else
+ * SLB_MC_OVER).  A general query going out is a querier on the host side
+ * (a snooping host bridge, or a VM): remembered, so that
+ * bond_slb_send_queries() does not compete with it.  'learn' false: only
+ * asking where the frame would go, nothing counted or remembered.
+ */
+enum slb_mc bond_slb_tx_mcast(struct bonding *bond, struct bond_slb *slb,
+			      const struct sk_buff *skb, __be16 proto,
+			      unsigned int l3off, u16 vid, bool learn)
 {
 	struct slb_mc_info mi;
 
 	if (!slb_mc_parse(skb, proto, l3off, &mi))
-		return false;
+		return SLB_MC_NONE;
 	if (slb_mc_is_report(&mi))
-		return true;
+		return !learn || slb_report_budget(slb, skb) ? SLB_MC_REPORT :
+			SLB_MC_OVER;
 	if (learn && slb_mc_is_general_query(&mi))
 		slb_querier_seen(slb, vid, &mi, NULL);
-	return false;
+	return SLB_MC_NONE;
 }
 
 /*

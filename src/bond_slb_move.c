@@ -41,6 +41,32 @@ static u64 slb_bucket_bytes(struct bond_slb *slb, unsigned int b)
 	return total;
 }
 
+/* Bytes of steered reports so far, over all CPUs. */
+static u64 slb_report_bytes(struct bond_slb *slb)
+{
+	unsigned int start;
+	u64 total = 0, v;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct slb_pcpu *p = per_cpu_ptr(slb->pcpu, cpu);
+
+		do {
+			start = u64_stats_fetch_begin(&p->syncp);
+			v = u64_stats_read(&p->cnt[SLB_CNT_REPORT_BYTES]);
+		} while (u64_stats_fetch_retry(&p->syncp, start));
+		total += v;
+	}
+	return total;
+}
+
+/* Where the steered reports go: the receive slave.  Under slb->lock. */
+static struct slave *slb_report_slave(struct bond_slb *slb)
+{
+	return rcu_dereference_protected(slb->rx_slave,
+					 lockdep_is_held(&slb->lock));
+}
+
 /*
  * Bucket b is about to leave 'from'.  Frames for its MACs still arrive
  * there until the switch sees them on the new port: keep accepting them on
@@ -174,6 +200,9 @@ static void slb_snapshot(struct bond_slb *slb, unsigned long now)
 	for (i = 0; i < slb->nslaves; i++) {
 		c->slave[i].speed_mbps = slb_slave_speed(slb->slaves[i]);
 		c->slave[i].usable = slb_usable(slb->slaves[i]);
+		/* the reports stay with the receive slave whatever moves */
+		c->slave[i].fixed = slb->slaves[i] == slb_report_slave(slb) ?
+			slb->report_load : 0;
 	}
 	for (i = 0; i < SLB_BUCKETS; i++) {
 		struct slave *s = rcu_dereference_protected(slb->tx[i].next,
@@ -194,7 +223,6 @@ static void slb_snapshot(struct bond_slb *slb, unsigned long now)
 			slb_age_ms(now, slb->bucket[i].moved) : 0;
 	}
 }
-
 
 static struct slave *slb_bucket_target(struct bond_slb *slb, unsigned int b)
 {
@@ -400,7 +428,7 @@ void bond_slb_evacuate(struct bond_slb *slb, struct slave *slave)
 void bond_slb_sample(struct bond_slb *slb, unsigned long now)
 {
 	u32 span = slb_avg_span(READ_ONCE(slb->bond->slb_params.rebalance_interval));
-	u64 *load = slb->sum_load, *place = slb->sum_place;
+	u64 *load = slb->sum_load, *place = slb->sum_place, total, rate;
 	unsigned int i, j, elapsed;
 
 	elapsed = jiffies_to_msecs(now - slb->last_sample);
@@ -414,8 +442,8 @@ void bond_slb_sample(struct bond_slb *slb, unsigned long now)
 	for (i = 0; i < SLB_BUCKETS; i++) {
 		struct slb_bucket *bk = &slb->bucket[i];
 		struct slave *s;
-		u64 total = slb_bucket_bytes(slb, i), rate;
 
+		total = slb_bucket_bytes(slb, i);
 		rate = div_u64((total - bk->bytes_seen) * 1000, elapsed);
 		bk->bytes_seen = total;
 		/* decisions: a slow average and its noise (kept in slb->core) */
@@ -431,6 +459,17 @@ void bond_slb_sample(struct bond_slb *slb, unsigned long now)
 				load[j] += bk->load;
 				place[j] += rate;	/* placement: this sample */
 			}
+		}
+	}
+	/* reports: the receive slave's, at its last sample's rate */
+	total = slb_report_bytes(slb);
+	rate = div_u64((total - slb->report_bytes_seen) * 1000, elapsed);
+	slb->report_bytes_seen = total;
+	slb->report_load = slb_avg(slb->report_load, rate, elapsed, span);
+	for (j = 0; j < slb->nslaves; j++) {
+		if (slb->slaves[j] == slb_report_slave(slb)) {
+			load[j] += slb->report_load;
+			place[j] += rate;
 		}
 	}
 	for (j = 0; j < slb->nslaves; j++) {

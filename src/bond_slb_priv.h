@@ -68,6 +68,7 @@
 #define SLB_QUERY_REPEAT	2	/* general queries after a receive slave change */
 #define SLB_QUERY_VLANS		64	/* VLANs queried at most */
 #define SLB_QUERIER_MS		255000	/* other querier present interval */
+#define SLB_REPORT_BUDGET	256	/* reports a second, per sender */
 
 struct slb_mac {
 	u64 key;			/* slb_mac_vlan_key(); 0 = never used */
@@ -97,9 +98,12 @@ struct slb_mac_snap {
  * shared by the sources that found no slot.
  */
 struct slb_src {
-	u32 id;			/* skb_iif + 1; 0 = free */
+	u32 id;			/* slb_src_id(); 0 = free */
 	atomic_t macs;		/* its fresh MACs, recounted every second */
 	unsigned long claimed;	/* jiffies */
+	/* its membership reports in the second that began at reports_at */
+	atomic_t reports;
+	unsigned long reports_at;
 };
 
 /* What transmit reads of a bucket per frame: four to a cache line. */
@@ -134,6 +138,13 @@ struct slb_bucket {
 	unsigned long unlearned;
 };
 
+/* What bond_slb_tx_mcast() makes of a multicast frame. */
+enum slb_mc {
+	SLB_MC_NONE,		/* not a report: placed as any frame */
+	SLB_MC_REPORT,		/* a report: via the receive slave */
+	SLB_MC_OVER,		/* a report over its sender's budget: dropped */
+};
+
 /* Per-CPU event counters, summed for /proc/net/bonding. */
 enum {
 	SLB_CNT_LOOPED,		/* our own frames flooded back, dropped */
@@ -146,6 +157,8 @@ enum {
 	SLB_CNT_CONFLICTS,	/* our MACs seen from behind the switch */
 	SLB_CNT_MIGRATIONS,	/* VMs seen announced from the switch side */
 	SLB_CNT_MCAST_DUPS,	/* second copies at a receive slave change */
+	SLB_CNT_REPORT_BYTES,	/* bytes of reports sent via the receive slave */
+	SLB_CNT_REPORTS_OVER,	/* reports dropped: over their sender's budget */
 	SLB_CNT_MAX
 };
 
@@ -233,6 +246,9 @@ struct bond_slb {
 	} ann;
 	atomic64_t moves;
 	u64 announces;
+	/* steered reports: counter sum at the last sample, and their load */
+	u64 report_bytes_seen;
+	u64 report_load;
 	/* scratch for decisions, under lock */
 	struct slb_core core;
 	struct slb_move plan[SLB_BUCKETS];
@@ -372,6 +388,8 @@ bool bond_slb_mac_read(const struct slb_mac *m, unsigned long now,
 __be32 bond_slb_arp_of(const struct sk_buff *skb, __be16 proto,
 		       unsigned int off, u64 key, bool *announce);
 void bond_slb_src_recount(struct bond_slb *slb, unsigned long now);
+struct slb_src *bond_slb_src_get(struct bond_slb *slb,
+				 const struct sk_buff *skb, unsigned int *idx);
 
 /* bond_slb_rx.c */
 int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
@@ -397,12 +415,12 @@ void bond_slb_sample(struct bond_slb *slb, unsigned long now);
 
 /* bond_slb_announce.c */
 void bond_slb_announce_pending(struct bond_slb *slb);
-bool bond_slb_announcing(struct bond_slb *slb);
+unsigned int bond_slb_announce_waiting(struct bond_slb *slb);
 
 /* bond_slb_mcast.c */
-bool bond_slb_tx_mcast(struct bonding *bond, struct bond_slb *slb,
-		       const struct sk_buff *skb, __be16 proto,
-		       unsigned int l3off, u16 vid, bool learn);
+enum slb_mc bond_slb_tx_mcast(struct bonding *bond, struct bond_slb *slb,
+			      const struct sk_buff *skb, __be16 proto,
+			      unsigned int l3off, u16 vid, bool learn);
 void bond_slb_rx_query(struct bond_slb *slb, const struct sk_buff *skb,
 		       u16 vid);
 void bond_slb_set_report_mac(struct bonding *bond, struct bond_slb *slb);

@@ -166,8 +166,8 @@ static u32 slb_src_id(const struct sk_buff *skb)
  * the whole probe sequence first, so that a slot freed before the
  * sender's own does not give it a second one.
  */
-static struct slb_src *slb_src_get(struct bond_slb *slb,
-				   const struct sk_buff *skb, unsigned int *idx)
+struct slb_src *bond_slb_src_get(struct bond_slb *slb,
+				 const struct sk_buff *skb, unsigned int *idx)
 {
 	u32 id = slb_src_id(skb);
 	unsigned int i, j, start = hash_32(id ^ (u32)slb->seed, 32) &
@@ -218,7 +218,7 @@ static noinline void slb_learn_new(struct bond_slb *slb, struct slb_mac *free,
 	__be32 ip;
 
 	/* one guest flooding MACs must leave room for the others */
-	src = slb_src_get(slb, skb, &idx);
+	src = bond_slb_src_get(slb, skb, &idx);
 	if (atomic_read(&src->macs) >= slb->src_limit) {
 		slb_count(slb, SLB_CNT_MAC_LIMITED);
 		slb_unlearned(slb, b, now);
@@ -393,7 +393,7 @@ again:
 static __always_inline struct slave *slb_tx_slave(struct bonding *bond,
 						  struct bond_slb *slb,
 						  const struct sk_buff *skb,
-						  bool learn, bool *report)
+						  bool learn, enum slb_mc *mc)
 {
 	struct slb_fkey fk = slb_frame_key(skb);
 	struct slave *slave;
@@ -404,13 +404,16 @@ static __always_inline struct slave *slb_tx_slave(struct bonding *bond,
 		return NULL;
 	h = slb_hash(slb, fk.key);
 	b = h & (SLB_BUCKETS - 1);
-	if (unlikely(fk.mcast) && report &&
-	    bond_slb_tx_mcast(bond, slb, skb, fk.proto, fk.l3off, fk.key >> 48,
-			      learn)) {
-		slave = bond_slb_rx_slave_now(bond, slb);
-		if (slave) {
-			*report = true;
-			return slave;
+	if (unlikely(fk.mcast)) {
+		*mc = bond_slb_tx_mcast(bond, slb, skb, fk.proto, fk.l3off,
+					fk.key >> 48, learn);
+		if (*mc == SLB_MC_OVER)
+			return NULL;
+		if (*mc == SLB_MC_REPORT) {
+			slave = bond_slb_rx_slave_now(bond, slb);
+			if (slave)
+				return slave;
+			*mc = SLB_MC_NONE;
 		}
 	}
 	slave = rcu_dereference(slb->tx[b].slave);
@@ -435,33 +438,37 @@ struct slave *bond_slb_xmit_slave_get(struct bonding *bond,
 				      struct sk_buff *skb)
 {
 	struct bond_slb *slb = rcu_dereference(bond->slb);
-	bool report = false;
+	enum slb_mc mc = SLB_MC_NONE;
 
-	return slb ? slb_tx_slave(bond, slb, skb, false, &report) : NULL;
+	return slb ? slb_tx_slave(bond, slb, skb, false, &mc) : NULL;
 }
 
 netdev_tx_t bond_slb_xmit(struct sk_buff *skb, struct net_device *bond_dev)
 {
 	struct bonding *bond = netdev_priv(bond_dev);
 	struct bond_slb *slb = rcu_dereference(bond->slb);
+	enum slb_mc mc = SLB_MC_NONE;
 	struct slave *slave = NULL;
-	bool report = false;
 
 	if (likely(slb)) {
-		slave = slb_tx_slave(bond, slb, skb, true, &report);
-		if (unlikely(!slave))
+		slave = slb_tx_slave(bond, slb, skb, true, &mc);
+		if (unlikely(!slave) && mc != SLB_MC_OVER)
 			slb_count(slb, SLB_CNT_NOSLAVE);
 	}
-	if (unlikely(report)) {
+	if (unlikely(mc == SLB_MC_REPORT)) {
 		/*
 		 * The VM's MAC stays learned on its own slave's port: the
 		 * report leaves from a MAC nothing else uses (reports are
-		 * rare; copying a shared header here is fine).
+		 * rare, and bounded per sender: copying a shared header here
+		 * is fine).  Its bytes load the receive slave.
 		 */
 		if (!skb_ensure_writable(skb, ETH_HLEN))
 			u64_to_ether_addr(READ_ONCE(slb->report_mac),
 					  ((struct ethhdr *)skb->data)->h_source);
 		slb_count(slb, SLB_CNT_REPORTS);
+		slb_count_add(slb, SLB_CNT_REPORT_BYTES, skb->len);
+	} else if (unlikely(mc == SLB_MC_OVER)) {
+		slb_count(slb, SLB_CNT_REPORTS_OVER);
 	}
 	if (likely(slave))
 		return bond_dev_queue_xmit(bond, skb, slave->dev);
