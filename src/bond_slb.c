@@ -110,7 +110,7 @@ static void slb_work(struct work_struct *work)
 	}
 	bond_slb_announce_pending(slb);
 	delay = bond_slb_period(bond);
-	if (bond_slb_announcing(slb))
+	if (bond_slb_announce_waiting(slb))
 		delay = min_t(unsigned long, delay, HZ / 10);
 	if (slb->rx_switch_from)
 		delay = min_t(unsigned long, delay,

@@ -72,7 +72,7 @@ static void slb_pass_join(struct bond_slb *slb)
 		unsigned long bits = xchg(&slb->announce_pending[i], 0);
 
 		for_each_set_bit(b, &bits, BITS_PER_LONG) {
-			__set_bit(i * BITS_PER_LONG + b, slb->ann.active);
+			set_bit(i * BITS_PER_LONG + b, slb->ann.active);
 			slb->ann.from[i * BITS_PER_LONG + b] = slb->ann.pos;
 		}
 	}
@@ -95,7 +95,7 @@ static unsigned int slb_pass_settle(struct bond_slb *slb, unsigned long now)
 		if (READ_ONCE(slb->bucket[b].rx_prev))
 			slb_rx_grace_from(&slb->bucket[b], now);
 		if (done >= slb->nmacs)
-			__clear_bit(b, slb->ann.active);
+			clear_bit(b, slb->ann.active);
 		else
 			left = min(left, slb->nmacs - done);
 	}
@@ -163,9 +163,18 @@ void bond_slb_announce_pending(struct bond_slb *slb)
 	rcu_read_unlock();
 }
 
-/* Is an announcement pass under way (or about to start)? */
-bool bond_slb_announcing(struct bond_slb *slb)
+/*
+ * Buckets waiting to be announced: in the pass, or moved since its last
+ * step.  announce_pending is set by transmit with set_bit(): read word by
+ * word, marked, as the atomic bit operations write it.  Without slb->lock
+ * (the /proc reader), a glimpse.
+ */
+unsigned int bond_slb_announce_waiting(struct bond_slb *slb)
 {
-	return !bitmap_empty(slb->ann.active, SLB_BUCKETS) ||
-		!bitmap_empty(slb->announce_pending, SLB_BUCKETS);
+	unsigned int i, n = 0;
+
+	for (i = 0; i < BITS_TO_LONGS(SLB_BUCKETS); i++)
+		n += hweight_long(READ_ONCE(slb->ann.active[i]) |
+				  READ_ONCE(slb->announce_pending[i]));
+	return n;
 }
