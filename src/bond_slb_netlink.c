@@ -68,6 +68,26 @@ int bond_slb_nl_validate(struct nlattr *data[], struct netlink_ext_ack *extack)
 	return 0;
 }
 
+/*
+ * Before bond_changelink() applies any attribute of the request: what
+ * could only fail once applied fails now, so that a refused request
+ * changes nothing.  That is a new table size while the bond is up (the
+ * table is allocated when it goes up).
+ */
+int bond_slb_changelink_check(struct bonding *bond, struct nlattr *data[],
+			      struct netlink_ext_ack *extack)
+{
+	const struct nlattr *a = data[IFLA_BOND_SLB_MAC_TABLE_SIZE];
+
+	if (a && rtnl_dereference(bond->slb) &&
+	    nla_get_u32(a) != bond->slb_params.mac_table_size) {
+		NL_SET_ERR_MSG_ATTR(extack, a,
+				    "slb_mac_table_size: the bond is up; set it while the bond is down");
+		return -EBUSY;
+	}
+	return 0;
+}
+
 int bond_slb_changelink(struct bonding *bond, struct nlattr *data[],
 			struct netlink_ext_ack *extack)
 {

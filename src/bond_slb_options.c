@@ -128,7 +128,8 @@ int bond_slb_opt_mac_table_set(struct bonding *bond,
 	err = slb_opt_u32(bond, newval, &bond_slb_range_mac_table, &v);
 	if (err)
 		return err;
-	if (rtnl_dereference(bond->slb)) {
+	/* the same size again changes nothing: a tool reapplying a config */
+	if (rtnl_dereference(bond->slb) && v != bond->slb_params.mac_table_size) {
 		netdev_err(bond->dev, "slb_mac_table_size: the bond is up; set it while the bond is down\n");
 		return -EBUSY;
 	}

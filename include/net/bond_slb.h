@@ -70,6 +70,8 @@ void bond_slb_debugfs_register(struct bonding *bond, struct dentry *dir);
 /* Netlink: rows of bond_netlink.c's policy, ->validate, changelink, fill. */
 struct nlattr;
 int bond_slb_nl_validate(struct nlattr *data[], struct netlink_ext_ack *extack);
+int bond_slb_changelink_check(struct bonding *bond, struct nlattr *data[],
+			      struct netlink_ext_ack *extack);
 int bond_slb_changelink(struct bonding *bond, struct nlattr *data[],
 			struct netlink_ext_ack *extack);
 size_t bond_slb_get_size(void);

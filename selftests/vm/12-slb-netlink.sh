@@ -72,6 +72,15 @@ check_eq "slb_move_gap unchanged" "$(sys slb_move_gap)" 0
 check_eq "slb_mac_table_size unchanged" "$(sys slb_mac_table_size)" 1024
 err=$("$IPS" link set bond0 type bond slb_mac_table_size 2048 2>&1)
 check "slb_mac_table_size on a running bond refused ($err)" grep -qi "up" <<<"$err"
+# ... before anything else of the same request is applied: IFLA_BOND_MIIMON
+# (3) comes first in it; the same size again is no change and passes
+miimon=$(sys miimon)
+out=$(slbgen bondattr bond0 3:4:$((miimon + 100)) 38:4:2048 2>&1)
+check "miimon + a new table size while up: refused with a reason ($out)" \
+	grep -q "set it while the bond is down" <<<"$out"
+check_eq "miimon unchanged by the refused request" "$(sys miimon)" "$miimon"
+check_eq "the same table size while up: no change, accepted" \
+	"$(slbgen bondattr bond0 38:4:1024 2>&1)" "error 0"
 check_eq "slb_mac_table_size still 1024" "$(sys slb_mac_table_size)" 1024
 
 # raw attributes: 4 bytes each.  33 and 34 are upstream's newest
