@@ -3,10 +3,9 @@
  * balance-slb announcements: after a bucket moved, each of its MACs is
  * announced on its new slave, on the MAC's own VLAN, so that the switch
  * moves the MAC to that port at once instead of at the VM's next frame.
- * A gratuitous ARP when the MAC's IPv4 address is known (it also refreshes
- * peers' ARP caches), else a RARP, which nothing answers.  At most
- * SLB_ANNOUNCE_RATE a second, so that many VMs moving at once cannot
- * flood the switch and its hosts with broadcasts.
+ * A RARP, which nothing answers.  At most SLB_ANNOUNCE_RATE a second, so
+ * that many VMs moving at once cannot flood the switch and its hosts with
+ * broadcasts.
  */
 
 #include <linux/if_arp.h>
@@ -17,23 +16,22 @@
 #include "bond_slb_priv.h"
 
 /*
- * Tell the switch that MAC now lives behind 'slave': a gratuitous ARP
- * when its IPv4 address is known (also refreshes peers' ARP caches),
- * otherwise a RARP, as a learning frame that nothing answers.
+ * Tell the switch that MAC now lives behind 'slave': a RARP from it, as
+ * QEMU sends after a live migration, a learning frame that nothing
+ * answers.  Never a gratuitous ARP: a move changes the MAC's switch port,
+ * not any address's MAC, and a GARP for the last address the VM used
+ * would point peers back at it after that address moved on (a floating
+ * IP: keepalived, Pacemaker) or was only claimed once by a hostile guest.
  */
-static bool slb_announce_mac(struct slave *slave, u64 key, __be32 ip)
+static bool slb_announce_mac(struct slave *slave, u64 key)
 {
 	u16 vid = (key >> 48) & VLAN_VID_MASK;
 	struct sk_buff *skb;
 	u8 mac[ETH_ALEN];
 
 	slb_key_to_mac(key, mac);
-	if (ip)
-		skb = arp_create(ARPOP_REQUEST, ETH_P_ARP, ip, slave->dev, ip,
-				 NULL, mac, NULL);
-	else
-		skb = arp_create(ARPOP_RREQUEST, ETH_P_RARP, 0, slave->dev, 0,
-				 NULL, mac, mac);
+	skb = arp_create(ARPOP_RREQUEST, ETH_P_RARP, 0, slave->dev, 0, NULL,
+			 mac, mac);
 	if (!skb)
 		return false;
 	if (vid)
@@ -125,7 +123,7 @@ static void slb_announce_slot(struct bond_slb *slb, struct slb_mac *m,
 	 */
 	WRITE_ONCE(m->announced, now);
 	smp_wmb();	/* the stamp before the frame */
-	if (slb_announce_mac(slave, snap.key, snap.ip)) {
+	if (slb_announce_mac(slave, snap.key)) {
 		slb->announces++;
 		slb->tokens--;
 	}

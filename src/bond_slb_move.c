@@ -72,8 +72,8 @@ static struct slave *slb_report_slave(struct bond_slb *slb)
  * there until the switch sees them on the new port: keep accepting them on
  * 'from' for SLB_RX_GRACE_MS, or SLB_MAC_AGE_MS if the bucket holds a MAC
  * we could not learn and so cannot announce.  A bucket that had no slave
- * needs no grace: the switch knew none of its MACs on our ports, so it
- * floods their frames to the new slave too.
+ * has no previous slave: while it had none, the first slave a unicast for
+ * it arrived on took it (slb_rx_claim()).
  */
 void bond_slb_rx_handover(struct bond_slb *slb, unsigned int b,
 			  struct slave *from)

@@ -75,7 +75,6 @@ struct slb_mac {
 	unsigned long seen;		/* jiffies of the last frame sent */
 	unsigned long announced;	/* jiffies: last announcement, ours or its own */
 	unsigned long conflict;		/* jiffies: last frame from it outside, or 0 */
-	__be32 ip;			/* from its own ARP frames, or 0 */
 	u16 bucket;
 	u16 src;			/* slb->src[] it was learned from */
 };
@@ -86,7 +85,6 @@ struct slb_mac_snap {
 	unsigned long seen;
 	unsigned long announced;
 	unsigned long conflict;
-	__be32 ip;
 	u16 bucket;
 	u16 src;
 };
@@ -385,8 +383,8 @@ unsigned long bond_slb_period(const struct bonding *bond);
 /* bond_slb_tx.c */
 bool bond_slb_mac_read(const struct slb_mac *m, unsigned long now,
 		       struct slb_mac_snap *snap);
-__be32 bond_slb_arp_of(const struct sk_buff *skb, __be16 proto,
-		       unsigned int off, u64 key, bool *announce);
+bool bond_slb_arp_announces(const struct sk_buff *skb, __be16 proto,
+			    unsigned int off, u64 key);
 void bond_slb_src_recount(struct bond_slb *slb, unsigned long now);
 struct slb_src *bond_slb_src_get(struct bond_slb *slb,
 				 const struct sk_buff *skb, unsigned int *idx);

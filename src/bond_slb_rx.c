@@ -394,7 +394,6 @@ int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
 	const struct ethhdr *eth = eth_hdr(skb);
 	unsigned long now = jiffies;
 	struct slb_mac_snap snap;
-	bool announce;
 	struct slb_mac *m;
 	u64 key;
 	u16 vid;
@@ -429,8 +428,8 @@ int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
 		return RX_HANDLER_ANOTHER;
 	}
 
-	bond_slb_arp_of(skb, skb->protocol, 0, key, &announce);
-	if (announce && time_after(now, snap.announced +
+	if (bond_slb_arp_announces(skb, skb->protocol, 0, key) &&
+	    time_after(now, snap.announced +
 				   msecs_to_jiffies(SLB_GARP_LOCK_MS))) {
 		/* the VM now lives behind the switch (live migration) */
 		if (cmpxchg64(&m->key, key, SLB_KEY_DEAD) == key)

@@ -33,7 +33,6 @@ bool bond_slb_mac_read(const struct slb_mac *m, unsigned long now,
 	snap->seen = READ_ONCE(m->seen);
 	snap->announced = READ_ONCE(m->announced);
 	snap->conflict = READ_ONCE(m->conflict);
-	snap->ip = READ_ONCE(m->ip);
 	snap->bucket = READ_ONCE(m->bucket);
 	snap->src = READ_ONCE(m->src);
 	smp_rmb();	/* the fields before the key again */
@@ -113,31 +112,29 @@ struct slb_arp {
 } __packed;
 
 /*
- * An ARP or RARP frame at 'off' in which 'key's MAC speaks for itself: its
- * IPv4 address (0 if none), and whether it announces itself, that is a
- * gratuitous ARP or a RARP.  QEMU sends RARPs after a live migration,
- * keepalived, arp_notify and arping -U gratuitous ARPs.
+ * Is the ARP or RARP frame at 'off' 'key's MAC announcing itself: a
+ * gratuitous ARP or a RARP with that MAC as sender?  QEMU sends RARPs
+ * after a live migration, keepalived, arp_notify and arping -U gratuitous
+ * ARPs.
  */
-__be32 bond_slb_arp_of(const struct sk_buff *skb, __be16 proto,
-		       unsigned int off, u64 key, bool *announce)
+bool bond_slb_arp_announces(const struct sk_buff *skb, __be16 proto,
+			    unsigned int off, u64 key)
 {
 	struct slb_arp _arp;
 	const struct slb_arp *arp;
 	u8 mac[ETH_ALEN];
 
-	*announce = false;
 	if (proto != htons(ETH_P_ARP) && proto != htons(ETH_P_RARP))
-		return 0;
+		return false;
 	arp = skb_header_pointer(skb, off, sizeof(_arp), &_arp);
 	if (!arp || arp->hdr.ar_hrd != htons(ARPHRD_ETHER) ||
 	    arp->hdr.ar_pro != htons(ETH_P_IP) || arp->hdr.ar_hln != ETH_ALEN ||
 	    arp->hdr.ar_pln != 4)
-		return 0;
+		return false;
 	slb_key_to_mac(key, mac);
 	if (!ether_addr_equal(arp->sha, mac))
-		return 0;
-	*announce = proto == htons(ETH_P_RARP) || arp->sip == arp->tip;
-	return proto == htons(ETH_P_ARP) ? arp->sip : 0;
+		return false;
+	return proto == htons(ETH_P_RARP) || arp->sip == arp->tip;
 }
 
 /* ------------------------------------------------------------------ */
@@ -215,7 +212,6 @@ static noinline void slb_learn_new(struct bond_slb *slb, struct slb_mac *free,
 	struct slb_src *src;
 	unsigned int idx;
 	bool announce;
-	__be32 ip;
 
 	/* one guest flooding MACs must leave room for the others */
 	src = bond_slb_src_get(slb, skb, &idx);
@@ -228,32 +224,26 @@ static noinline void slb_learn_new(struct bond_slb *slb, struct slb_mac *free,
 		return;
 	atomic_inc(&src->macs);
 	WRITE_ONCE(free->src, idx);
-	ip = bond_slb_arp_of(skb, proto, l3off, key, &announce);
+	announce = bond_slb_arp_announces(skb, proto, l3off, key);
 	WRITE_ONCE(free->seen, now);
 	/* a VM's first frame may be its announcement: the switch floods it back */
 	WRITE_ONCE(free->announced, announce ? now :
 		   now - msecs_to_jiffies(SLB_GARP_LOCK_MS) - 1);
 	WRITE_ONCE(free->conflict, 0);
-	WRITE_ONCE(free->ip, ip);
 	WRITE_ONCE(free->bucket, b);
 	smp_wmb();	/* fields before the key that publishes them */
 	WRITE_ONCE(free->key, key);
 }
 
 /*
- * A known MAC's own ARP/RARP: keep its address, and stamp its announcements
- * so that the switch flooding them back is not taken for a migration away.
+ * A known MAC's own announcement: stamped, so that the switch flooding it
+ * back is not taken for a migration away.
  */
 static noinline void slb_learn_arp(struct slb_mac *m, const struct sk_buff *skb,
 				   __be16 proto, unsigned int l3off, u64 key,
 				   unsigned long now)
 {
-	bool announce;
-	__be32 ip = bond_slb_arp_of(skb, proto, l3off, key, &announce);
-
-	if (ip && ip != READ_ONCE(m->ip))
-		WRITE_ONCE(m->ip, ip);
-	if (announce)
+	if (bond_slb_arp_announces(skb, proto, l3off, key))
 		WRITE_ONCE(m->announced, now);
 }
 

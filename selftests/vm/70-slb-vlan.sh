@@ -2,27 +2,27 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # balance-slb with VLANs: the bucket key includes the VLAN, and moved MACs
 # are announced tagged with their VLAN, for a VLAN-aware host bridge and
-# for a bond.<vid> sub-interface (whose IPv4 address gives a GARP), and
-# for frames that carry their tag in-band.
+# for a bond.<vid> sub-interface, and for frames that carry their tag
+# in-band.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../slb.sh"
 
 MIG=/sys/class/net/bond0/bonding/slb_migrate
 
 # move_and_catch MAC VID LABEL: migrate MAC's bucket (VLAN VID) to the
-# other slave and check a GARP for it, tagged VID, appears on that port
+# other slave and check a RARP for it, tagged VID, appears on that port
 move_and_catch() {
 	local mac=$1 vid=$2 s to
 	s=$(slb_slave_of "$mac" "$vid")
 	check "debugfs lists $3 as $mac/$vid (on $s)" test -n "$s"
 	to=eth0
 	[ "$s" = eth0 ] && to=eth1
-	in_ns sw slbgen recv "swp${to#eth}" -t 3 -e 0x0806 >/tmp/ann.out 2>/dev/null &
+	in_ns sw slbgen recv "swp${to#eth}" -t 3 -e 0x8035 >/tmp/ann.out 2>/dev/null &
 	local pid=$!
 	sleep 0.3
 	check "migrate $3 vlan $vid to $to" sh -c "echo '$mac $vid $to' >$MIG"
 	wait $pid
-	check "GARP for $3 on swp${to#eth} tagged $vid" \
+	check "RARP for $3 on swp${to#eth} tagged $vid" \
 		sh -c "grep -qi '^swp${to#eth} $mac $vid [1-9]' /tmp/ann.out"
 	MOVED_TO=swp${to#eth}
 }
@@ -51,7 +51,7 @@ topo_bond_vlan bond0 20 192.0.2.100/24
 check "host reaches the server over bond0.20" \
 	sh -c "ping -c 3 -i 0.2 -W 2 -q $SRV_IP4 >/dev/null"
 BM=$(cat /sys/class/net/bond0/address)
-# its IPv4 address is known from its own ARP: the announcement is a GARP
+# the host's own MAC, announced as any other (a RARP)
 move_and_catch "$BM" 20 "the bond MAC"
 check "host still reaches the server" sh -c "ping -c 3 -i 0.2 -W 2 -q $SRV_IP4 >/dev/null"
 
