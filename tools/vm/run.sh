@@ -7,7 +7,7 @@
 #          [--append "kernel args"] [--extra-ko PATH.ko]... [--limit S]
 #          [--extra-bin PROGRAM]... [--extra-tree DIR]... [--kmemleak]
 #          [--extra-modules "mod1 mod2"]
-#          [--tcg-thread single|multi|icount]
+#          [--tcg-thread single|multi|icount|warp]
 #
 #   --append   more kernel parameters (later ones win, e.g. panic_on_warn=0)
 #   --extra-ko another module for updates/ (e.g. a test helper)
@@ -35,7 +35,10 @@
 #              -icount shift=0: the guest's clock advances 1 ns per guest
 #              instruction, so a rate the guest measures is a count of
 #              instructions, free of host timing noise (the benchmark's
-#              instruction-count run)
+#              instruction-count run).  warp is icount with sleep=off:
+#              while the guest idles its clock jumps to its next timer, so
+#              a test that waits out minutes of guest time (MAC ageing)
+#              takes seconds; the guest sees slb.timewarp=1
 #   --judge-only  build and boot nothing; judge console.log/ktap.log already
 #              in --out (re-checking old logs, testing the log check itself)
 #
@@ -91,7 +94,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [[ "$per_test" =~ ^[0-9]+$ ]] || die "--timeout wants seconds"
-[[ "$tcg_thread" =~ ^(single|multi|icount)$ ]] || die "--tcg-thread wants single, multi or icount"
+[[ "$tcg_thread" =~ ^(single|multi|icount|warp)$ ]] || die "--tcg-thread wants single, multi, icount or warp"
 if [ $judge_only -eq 0 ]; then
 	if [ -z "$image_root" ] || [ -z "$kver" ] || [ -z "$module" ] || [ -z "$tests" ] || [ -z "$out" ]; then
 		die "need --image-root, --kver, --module, --tests and --out"
@@ -137,6 +140,7 @@ if [ $judge_only -eq 0 ]; then
 	cmdline+=" slb.timeout=$per_test"
 	[ -z "$only" ] || cmdline+=" slb.tests=$only"
 	[ $kmemleak -eq 0 ] || cmdline+=" slb.kmemleak=1"
+	[ "$tcg_thread" != warp ] || cmdline+=" slb.timewarp=1"
 	[ -z "$append" ] || cmdline+=" $append"
 
 	# TCG boot is ~10-20 s; each test may also need a little cleanup time.
@@ -153,6 +157,8 @@ if [ $judge_only -eq 0 ]; then
 	# kmem_cache_alloc, whatever the test); without CX16 SLUB does not use it
 	[ "$tcg_thread" != icount ] ||
 		accel=(-accel "tcg,thread=single" -icount "shift=0,sleep=on" -cpu "qemu64,-cx16")
+	[ "$tcg_thread" != warp ] ||
+		accel=(-accel "tcg,thread=single" -icount "shift=0,sleep=off" -cpu "qemu64,-cx16")
 	timeout -k 10 "$limit" qemu-system-x86_64 \
 		"${accel[@]}" -smp "$smp" -m "$mem" \
 		-nodefaults -nographic -no-reboot \
