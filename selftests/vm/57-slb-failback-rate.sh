@@ -32,12 +32,12 @@ on0=$(awk '$2 == "eth0"' "$SLB_DBG/bond0/slb_buckets" | wc -l)
 log "after the failover: $on0 buckets on eth0, $(awk '$2 == "eth1"' "$SLB_DBG/bond0/slb_buckets" | wc -l) on eth1"
 m0=$(proc_val "Total moves")
 must ip -n sw link set swp1 up
-t0=$(date +%s.%N)
+t0=$(cut -d" " -f1 /proc/uptime)
 must wait_for -t 5 sh -c "[ \$(grep -c 'MII Status: up' /proc/net/bonding/bond0) -eq 3 ]"
 # moves since eth1 came back, every 0.25 s for 8 s
 : >/tmp/fb.moves
 for ((i = 0; i < 32; i++)); do
-	echo "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') $(($(proc_val "Total moves") - m0))" >>/tmp/fb.moves
+	echo "$(awk -v a="$t0" -v b="$(cut -d" " -f1 /proc/uptime)" 'BEGIN { printf "%.2f", b - a }') $(($(proc_val "Total moves") - m0))" >>/tmp/fb.moves
 	sleep 0.25
 done
 log "seconds since eth1's carrier came back, moves: $(tr '\n' ' ' </tmp/fb.moves)"
