@@ -166,6 +166,15 @@ bench-peers:
 
 .PHONY: bench-peers
 
+# balance-slb at its stated limits (64 slaves, a full 65536-entry MAC table
+# over 4094 VLANs), measured in the kernel (ftrace, kprobes) in one boot of
+# the newest 7.x (or KVER=): memory per bond, the work item, a rebalance,
+# the failover's announcement pass, /proc and debugfs reads (~12 min)
+bench-scale:
+	@KVER=$(KVER_PEERS) $(ROOT)/tools/bench/scale.sh
+
+.PHONY: bench-scale
+
 # Both benchmarks; results under build/bench/ (not a test: make check stays
 # fast), then one table of both side by side (build/bench/summary.txt)
 bench: bench-sim bench-datapath
