@@ -377,6 +377,34 @@ static void slb_mark_conflict(struct bonding *bond, struct bond_slb *slb,
 			     SLB_CONFLICT_MS / 1000);
 }
 
+/*
+ * A copy this slave drops (a broadcast off the receive slave, a unicast
+ * off its destination's slave) may still prove that another host uses
+ * one of our MACs: it came in on the very slave that MAC is sent from,
+ * which a reflection never does.  The copy the filter keeps (on another
+ * slave, often first) then passes as in conflict rather than being taken
+ * for a reflection, as when a guest spoofs the outside host that sends to
+ * a VM of ours that has been silent for long: only the switch's flooding
+ * reaches both.  Out of line: copies dropped, not the frames passed.
+ */
+static noinline void slb_rx_dropped_copy(struct bonding *bond,
+					 struct bond_slb *slb,
+					 struct slave *slave,
+					 const struct ethhdr *eth, u16 vid,
+					 unsigned long now)
+{
+	u64 key = slb_mac_vlan_key(eth->h_source, vid);
+	struct slb_mac_snap snap;
+	struct slb_mac *m;
+
+	m = slb_mac_find(slb, key, slb_hash(slb, key));
+	if (!m || !bond_slb_mac_read(m, now, &snap) || snap.key != key)
+		return;
+	if (rcu_access_pointer(slb->tx[snap.bucket].slave) == slave &&
+	    !slb_rx_grace(&slb->bucket[snap.bucket], now))
+		slb_mark_conflict(bond, slb, m, &snap, now);
+}
+
 /* All-hosts groups, where general queries go. */
 static bool slb_is_query_dest(const u8 *dest)
 {
@@ -410,11 +438,13 @@ int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
 			/* LLDP, 802.1X...: bond_slb_deliver_exact() */
 			if (unlikely(is_link_local_ether_addr(eth->h_dest)))
 				return RX_HANDLER_ANOTHER;
+			slb_rx_dropped_copy(bond, slb, slave, eth, vid, now);
 			slb_count(slb, SLB_CNT_MCAST_DROPPED);
 			return RX_HANDLER_CONSUMED;
 		}
 	} else if (!slb_rx_unicast_here(bond, slb, slave, eth->h_dest, vid,
 					now)) {
+		slb_rx_dropped_copy(bond, slb, slave, eth, vid, now);
 		slb_count(slb, SLB_CNT_FLOOD_DROPPED);
 		return RX_HANDLER_CONSUMED;
 	}

@@ -23,7 +23,7 @@ SERIES_UPSTREAM=${SLB_SERIES_UPSTREAM-"6.1 7.x"}
 # the core subset: every mode, options over sysfs and netlink, traffic,
 # failover, receive filtering, link-local, VLANs, migration, unload, ip
 # tests of guest time that only a time-warped boot runs (they skip elsewhere)
-WARP_TESTS=89-slb-querier-ageing.sh,91-slb-share-ageing.sh
+WARP_TESTS=84-slb-spoof-silent-vm.sh,89-slb-querier-ageing.sh,91-slb-share-ageing.sh
 CORE_TESTS=00-harness-smoke.sh,10-all-modes.sh,11-slb-mode-interfaces.sh,12-slb-netlink.sh,20-slb-traffic.sh,50-slb-failover.sh,60-slb-receive.sh,64-slb-link-local.sh,70-slb-vlan.sh,80-slb-live-migration.sh,90-unload.sh,95-iproute2-slb.sh
 declare -A series_of=()
 LOGDIR=$ROOT/build/check
