@@ -18,6 +18,10 @@
 #                                                Debian's bonding.ko vs ours
 #   make check-debug [TESTS=..]                  debug kernel (KASAN, lockdep,
 #                                                kmemleak) + the VM selftests
+#   make check-kcsan [TESTS=..]                  the same on a KCSAN kernel: fails on a
+#                                                data race in balance-slb, lists
+#                                                upstream's; build/check-kcsan/reports.txt
+#                                                (kernel build 34 min, suite 55 min)
 #   make lint                                    checkpatch --strict + sparse
 #   make bench                                   benchmarks (simulator + VM datapath)
 #   make iproute2                                build/iproute2/ip knowing balance-slb
@@ -40,7 +44,7 @@ IP_SLB := $(ROOT)/build/iproute2/ip-slb
 export KSRC KDIR
 
 .PHONY: all module install unit vmtest check demo lint clean slbgen iproute2 dkms-src deb
-.PHONY: upstream-selftests check-debug series
+.PHONY: upstream-selftests check-debug check-kcsan series
 
 all: module
 
@@ -91,6 +95,11 @@ upstream-selftests: module
 
 check-debug:
 	@$(ROOT)/tools/check-debug.sh
+
+# not in make check: a kernel of its own (its own cache key) and a suite
+# run at KCSAN+TCG speed
+check-kcsan:
+	@$(ROOT)/tools/check-debug.sh --kcsan
 
 demo:
 	@$(ROOT)/tools/demo.sh $(if $(filter command line,$(origin KVER)),$(KVER))

@@ -15,31 +15,60 @@
 # run it before merging changes to the datapath, locking or teardown, and
 # at least weekly (README.md, "Debug kernel").
 #
+# --kcsan (make check-kcsan): the same on the KCSAN variant of the kernel
+# (tools/debug-kernel/config-kcsan: KCSAN instead of KASAN and kmemleak).
+# Its data-race reports are judged by kcsan_slb (tools/vm/run.sh --kcsan):
+# one with a frame of ours (bond_slb_*, slb_*) fails, upstream-only ones are
+# listed.  build/check-kcsan/reports.txt has every distinct race with
+# file:line (tools/kcsan-reports.sh).  A flag, not a script of its own: the
+# steps are the same, only the kernel and the judging of its log differ.
+#
 # Environment:
 #   SLB_STRESS_SECS   length of stress tests, passed to the guest as
 #                     slb.stress_secs= (default 600)
 #   SLB_DEBUG_TIMEOUT per-test timeout in seconds (default 2400)
-#   SLB_DEBUG_MEM     guest memory in MiB (default 3072: KASAN's shadow)
+#   SLB_DEBUG_MEM     guest memory in MiB (default 3072: KASAN's shadow;
+#                     2048 with --kcsan, which has none)
 #   SLB_DEBUG_SLOW    factor for the tests' time and loss bounds (default 4;
 #                     slb.slow= on the kernel command line)
 #   SLB_DEBUG_TCG_THREAD  QEMU TCG threading (default multi: KASAN needs
 #                     both host cores; single, make check's default, avoids
 #                     the rare guest death on "Oops: int3" while the kernel
-#                     patches its text, at about half the speed here)
+#                     patches its text, at about half the speed here; KCSAN
+#                     needs multi: a watchpoint waits for the other vCPU
+#                     to touch the same word, and with single that vCPU
+#                     does not run during the wait)
 #   TESTS             a,b.sh: only these VM tests
+#   SLB_DEBUG_APPEND  more kernel parameters, e.g. kcsan.skip_watch=1000 (a
+#                     watchpoint every 1000 accesses instead of 4000: more
+#                     races found, a slower guest)
 #   SLB_DEBUG_SERIES  kernel series (default 6.12)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
+VARIANT=debug
+case ${1:-} in
+"") ;;
+--kcsan) VARIANT=kcsan ;;
+*) echo "usage: check-debug.sh [--kcsan]" >&2; exit 2 ;;
+esac
 SERIES=${SLB_DEBUG_SERIES:-6.12}
 STRESS=${SLB_STRESS_SECS:-600}
 TIMEOUT=${SLB_DEBUG_TIMEOUT:-2400}
-MEM=${SLB_DEBUG_MEM:-3072}
+if [[ $VARIANT == kcsan ]]; then
+	MEM=${SLB_DEBUG_MEM:-2048}
+	LOGDIR=$ROOT/build/check-kcsan
+	# KCSAN's reports instead of kmemleak's scan (this kernel has none)
+	judge=--kcsan
+else
+	MEM=${SLB_DEBUG_MEM:-3072}
+	LOGDIR=$ROOT/build/check-debug
+	judge=--kmemleak
+fi
 # the suite runs about 3 times slower than on a Debian kernel: the tests'
 # safety bounds on time and loss scale by this (selftests/lib.sh, SLB_SLOW)
 SLOW=${SLB_DEBUG_SLOW:-4}
-LOGDIR=$ROOT/build/check-debug
 mkdir -p "$LOGDIR"
 # shellcheck source=tools/tap.sh
 source "$ROOT/tools/tap.sh"
@@ -50,9 +79,9 @@ if ! tools/deps.sh debug; then
 	finish
 fi
 
-echo "== debug kernel ($SERIES)"
+echo "== debug kernel ($SERIES, $VARIANT)"
 t0=$SECONDS
-if ! tools/debug-kernel.sh build "$SERIES" >"$LOGDIR/kernel.env" 2>"$LOGDIR/kernel.log"; then
+if ! tools/debug-kernel.sh build "$SERIES" "$VARIANT" >"$LOGDIR/kernel.env" 2>"$LOGDIR/kernel.log"; then
 	tail -30 "$LOGDIR/kernel.log"
 	result fail "build debug kernel $SERIES"
 	finish
@@ -71,6 +100,15 @@ echo "== bonding.ko against $KVER"
 # the bonding sources from the same tree the kernel was built from
 if make -s module KVER="$KVER" KSRC="$KSRC" KDIR="$KDIR" >"$LOGDIR/module.log" 2>&1; then
 	result ok "build bonding.ko for $KVER"
+	if [[ $VARIANT == kcsan ]]; then
+		# our sources as built, for reports.txt's source lines: src/ may
+		# change during the hour the suite runs
+		rm -rf "$LOGDIR/sources"
+		mkdir -p "$LOGDIR/sources"
+		cp -a src include "$LOGDIR/sources/"
+		git rev-parse HEAD >"$LOGDIR/sources/HEAD" 2>/dev/null || true
+		git status --short -- src include selftests >"$LOGDIR/sources/status" 2>/dev/null || true
+	fi
 else
 	tail -30 "$LOGDIR/module.log"
 	result fail "build bonding.ko for $KVER"
@@ -94,16 +132,17 @@ t0=$SECONDS
 tools/vm/run.sh --kver "$KVER" --image-root "$IMAGE" \
 	--module "build/$KVER/bonding.ko" --tests "$ROOT/selftests" \
 	--out "$LOGDIR/vm" "${extra[@]}" \
-	--timeout "$TIMEOUT" --mem "$MEM" --kmemleak \
+	--timeout "$TIMEOUT" --mem "$MEM" "$judge" \
 	--tcg-thread "${SLB_DEBUG_TCG_THREAD:-multi}" \
-	--append "panic_on_warn=0 slb.stress_secs=$STRESS slb.slow=$SLOW" \
+	--append "panic_on_warn=0 slb.stress_secs=$STRESS slb.slow=$SLOW${SLB_DEBUG_APPEND:+ $SLB_DEBUG_APPEND}" \
 	${TESTS:+--only "$TESTS"} \
 	>"$LOGDIR/vm.ktap" 2>"$LOGDIR/vm.err"
 suite=$((SECONDS - t0))
-# failed tests, the kernel's reports and kmemleak's findings; the tests'
-# own output is in the file
+# failed tests, the kernel's reports and kmemleak's or KCSAN's findings;
+# the tests' own output is in the file
 awk '/^not ok / || /^# [0-9]+ passed/ { print; next }
-     /^# kernel log has problems:/ || /^# kmemleak: / { show = 1 }
+     /^# kcsan-stats: [a-z_]+: [0-9]+$/ { print; next }
+     /^# kernel log has problems:/ || /^# kmemleak: / || /^# kcsan: / { show = 1 }
      /^ok / || /^not ok / { show = 0 }
      show' "$LOGDIR/vm.ktap"
 if ! grep -q '^1\.\.' "$LOGDIR/vm.ktap"; then
@@ -113,4 +152,16 @@ fi
 count_ktap "$KVER: " "$LOGDIR/vm.ktap"
 vm_digest "$KVER" "$LOGDIR/vm.ktap"
 echo "# VM suite on $KVER: $suite s (full report: $LOGDIR/vm.ktap, console: $LOGDIR/vm/console.log)"
+if [[ $VARIANT == kcsan ]]; then
+	# every distinct race with file:line, from the unstripped module
+	if tools/kcsan-reports.sh "$LOGDIR/vm/console.log" "$KDIR/vmlinux" \
+		"build/$KVER/drivers/net/bonding/bonding.ko" "$KSRC" "$LOGDIR/sources" \
+		>"$LOGDIR/reports.txt" 2>"$LOGDIR/reports.err"; then
+		sed -n 2p "$LOGDIR/reports.txt"
+		echo "# KCSAN's races, file:line and source line: $LOGDIR/reports.txt"
+	else
+		cat "$LOGDIR/reports.err"
+		result fail "kcsan reports.txt"
+	fi
+fi
 finish

@@ -6,7 +6,7 @@
 #          --out DIR [--only a.sh,b.sh] [--timeout S] [--smp N] [--mem M]
 #          [--append "kernel args"] [--extra-ko PATH.ko]... [--limit S]
 #          [--extra-bin PROGRAM]... [--extra-tree DIR]... [--kmemleak]
-#          [--extra-modules "mod1 mod2"]
+#          [--extra-modules "mod1 mod2"] [--kcsan]
 #          [--tcg-thread single|multi|icount|warp]
 #
 #   --append   more kernel parameters (later ones win, e.g. panic_on_warn=0)
@@ -23,6 +23,12 @@
 #              unresolved module address: the module was unloaded before
 #              the scan; in the debug kernel bonding is the only module),
 #              other suspects are listed, not failed
+#   --kcsan    the kernel has KCSAN (make check-kcsan): its data-race
+#              reports are judged by kcsan_slb instead of kernel_log_clean:
+#              fails if a stack of a report has a frame of ours (bond_slb_*
+#              or one of our static slb_* helpers), lists the others (races
+#              in upstream code only), and fails if the log shows no KCSAN
+#              at all (tools/vm/kcsan.awk parses the reports)
 #   --tcg-thread  QEMU's TCG threading (default single, or $SLB_VM_TCG_THREAD).
 #              With multi, one host thread per vCPU, a vCPU can run stale
 #              translated code while the other patches kernel text (static
@@ -66,7 +72,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 die() { echo "run.sh: $*" >&2; exit 2; }
 
 image_root="" kver="" module="" tests="" out="" only="" append=""
-per_test=300 smp=2 mem=1024 limit="" judge_only=0 kmemleak=0
+per_test=300 smp=2 mem=1024 limit="" judge_only=0 kmemleak=0 kcsan=0
 tcg_thread=${SLB_VM_TCG_THREAD:-single}
 extra=()
 while [ $# -gt 0 ]; do
@@ -88,6 +94,7 @@ while [ $# -gt 0 ]; do
 	--limit) limit=$2; shift 2 ;;
 	--judge-only) judge_only=1; shift ;;
 	--kmemleak) kmemleak=1; shift ;;
+	--kcsan) kcsan=1; shift ;;
 	--tcg-thread) tcg_thread=$2; shift 2 ;;
 	-h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0"; exit 0 ;;
 	*) die "unknown argument $1" ;;
@@ -243,7 +250,16 @@ fi
 # and a debug kernel's boot banner "RCU lockdep checking is enabled".
 bad_re='WARNING:|BUG:|Oops|Kernel panic|general protection fault|INFO: task|INFO: trying to register non-static key|lockdep|possible circular locking|KASAN|UBSAN|ODEBUG:|kmemleak|unregister_netdevice: waiting|refcount_t:|RCU stall|rcu_[a-z]+ self-detected|detected stalls on CPU|hard LOCKUP|soft lockup'
 benign_re='kmemleak: (Kernel memory leak detector initialized|Automatic memory scanning thread (started|ended)|[0-9]+ new suspected memory leaks)|^[0-9]+:\[ *[0-9.]+\] (Kernel )?[Cc]ommand line: |^[0-9]+:\[ *[0-9.]+\] slb: |RCU lockdep checking is enabled\.$'
-if matches=$(plain_console | grep -a -n -E "$bad_re" | grep -a -v -E "$benign_re"); then
+# the log as judged here: with --kcsan, the KCSAN reports' own lines are
+# emptied (kcsan_slb judges them); the line numbers stay those of console.log
+judged_console() {
+	if [ $kcsan -eq 1 ]; then
+		plain_console | awk -v blank=1 -f "$here/kcsan.awk"
+	else
+		plain_console
+	fi
+}
+if matches=$(judged_console | grep -a -n -E "$bad_re" | grep -a -v -E "$benign_re"); then
 	lines+=("# kernel log has problems:")
 	while IFS= read -r l; do lines+=("#   $l"); done < <(echo "$matches" | head -n 50)
 	first=${matches%%:*}
@@ -254,6 +270,51 @@ if matches=$(plain_console | grep -a -n -E "$bad_re" | grep -a -v -E "$benign_re
 else
 	lines+=("ok @ kernel_log_clean")
 	npass=$((npass + 1))
+fi
+
+# KCSAN: a report is ours when a frame of either stack is one of our
+# functions (bond_slb_*, or the static slb_* helpers: no upstream x86 code
+# has an slb_ function); those fail, the others are listed once each
+if [ $kcsan -eq 1 ]; then
+	# (no grep -q: its early exit would fail the pipe, under pipefail)
+	if ! plain_console | grep -a -E 'kcsan: (enabled early|selftest: [0-9]+/[0-9]+ tests passed|(non-)?strict mode)' >/dev/null; then
+		lines+=("# kcsan: the log has no KCSAN boot message (is this a CONFIG_KCSAN kernel?)")
+		lines+=("not ok @ kcsan_slb")
+		nfail=$((nfail + 1))
+	else
+		ours=0 total=0 theirs=()
+		krec=() mine=0
+		while IFS= read -r l; do
+			case $l in
+			"report "*) krec=("$l") mine=0 ;;
+			"frame "*)
+				krec+=("$l")
+				[[ ! "${l#frame }" =~ ^(bond_)?slb_[A-Za-z0-9_]+\+0x ]] || mine=1 ;;
+			end)
+				total=$((total + 1))
+				if [ $mine -eq 1 ]; then
+					ours=$((ours + 1))
+					lines+=("# kcsan: a data race in balance-slb:")
+					for r in "${krec[@]}"; do lines+=("#   $r"); done
+				else
+					theirs+=("${krec[1]#title }")
+				fi ;;
+			*) krec+=("$l") ;;
+			esac
+		done < <(plain_console | awk -f "$here/kcsan.awk")
+		# upstream's: each title once, with how often it was printed
+		while IFS= read -r l; do
+			lines+=("# kcsan: upstream only: $l")
+		done < <(if [ ${#theirs[@]} -gt 0 ]; then printf '%s\n' "${theirs[@]}" | sort | uniq -c | sort -rn | sed 's/^ *\([0-9]*\) \(.*\)/\2 (x\1)/'; fi)
+		lines+=("# kcsan: $total reports, $ours in balance-slb, $((total - ours)) in upstream code only")
+		if [ $ours -eq 0 ]; then
+			lines+=("ok @ kcsan_slb")
+			npass=$((npass + 1))
+		else
+			lines+=("not ok @ kcsan_slb")
+			nfail=$((nfail + 1))
+		fi
+	fi
 fi
 
 # kmemleak: one record per "unreferenced object", judged by its text
