@@ -23,7 +23,8 @@
 # (tools/slbgen.c) in PATH and tracefs: everything it creates lives in
 # network namespaces of its own (slbscale-h: the host side with bond0,
 # slbscale-sw: the switch), removed at exit, and it leaves the tracer as
-# it found it (nop).  Plain POSIX tools otherwise (busybox is enough).
+# it found it (nop, no filters, function_graph's options and the buffer
+# size as they were).  Plain POSIX tools otherwise (busybox is enough).
 #
 #   scale.sh            (settings from ../bench.env or the environment)
 #
@@ -87,6 +88,7 @@ cleanup() {
 		echo >$T/set_graph_function
 		echo >$T/set_ftrace_filter
 		echo 0 >$T/max_graph_depth
+		for o in ${OPTS0:-}; do echo "${o#*=}" >"$T/options/${o%%=*}"; done 2>/dev/null
 		[ -z "${BUF_KB0:-}" ] || echo "$BUF_KB0" >$T/buffer_size_kb
 	fi
 	if [ -d $T/events/slbscale ]; then
@@ -348,12 +350,15 @@ echo 32768 >$T/buffer_size_kb
 echo 1 >$T/max_graph_depth
 echo slb_work >$T/set_graph_function
 echo function_graph >$T/current_tracer || die "function_graph"
-for o in funcgraph-abstime funcgraph-tail funcgraph-duration funcgraph-cpu; do
-	echo 1 >"$T/options/$o" 2>/dev/null
-done
-for o in funcgraph-irqs funcgraph-proc; do
-	echo 0 >"$T/options/$o" 2>/dev/null
-done
+# (and as they were at the end)
+OPTS0=""
+setopt() {
+	[ -e "$T/options/$1" ] || return 0
+	OPTS0+=" $1=$(cat "$T/options/$1")"
+	echo "$2" >"$T/options/$1"
+}
+for o in funcgraph-abstime funcgraph-tail funcgraph-duration funcgraph-cpu; do setopt $o 1; done
+for o in funcgraph-irqs funcgraph-proc; do setopt $o 0; done
 echo nop >$T/current_tracer
 
 mark() { echo "scale: $*" >$T/trace_marker; }
@@ -447,12 +452,12 @@ row() {
 	fig "time:${1// /_}" "$med" "n=$n p90=$p90 max=$max us; $3"
 }
 ms() { [ "$1" = - ] && echo - || awk -v u="$1" 'BEGIN { printf "%.3f", u / 1000 }'; }
-# excerpt PHASE ROOT#: the raw trace lines of that root call
+# excerpt PHASE ROOT# WHAT: the raw trace lines of that root call
 excerpt() {
 	local first last
 	read -r first last < <(awk -v r="$2" '$1 == "CALL" && $3 == r && $4 !~ /\// { print $7, $8; exit }' "$OUT/$1.calls")
 	[ -n "$first" ] || return 0
-	echo "TRACE $1 ---- call $2 (lines $first-$last of $1.trace)"
+	echo "TRACE $1 ---- $3: call $2 (lines $first-$last of $1.trace)"
 	sed -n "${first},${last}p" "$OUT/$1.trace" | sed "s/^/TRACE $1 /"
 }
 # root_of PHASE PATH median|max: the root call number of the call on PATH
@@ -550,12 +555,12 @@ row "bond_slb_rebalance run, moves planned" "$OUT/u.rebal-moves" "with their fir
 row "bond_slb_rebalance run, nothing to move" "$OUT/u.rebal-none" ""
 for what in median max; do
 	r=$(root_of work slb_work/bond_slb_rebalance "$what")
-	[ -z "$r" ] || excerpt work "$r"
+	[ -z "$r" ] || excerpt work "$r" "the pass with the $what rebalance run"
 done
 r=$(awk '$1 == "CALL" && $4 == "slb_work/bond_slb_sample" { print $3; exit }' "$OUT/work.calls")
-[ -z "$r" ] || excerpt work "$r"
+[ -z "$r" ] || excerpt work "$r" "the first sampling pass"
 r=$(root_of work slb_work max)
-[ -z "$r" ] || excerpt work "$r"
+[ -z "$r" ] || excerpt work "$r" "the longest pass"
 
 # --- 2. failover: one slave's switch port goes down --------------------------------
 fill
@@ -605,9 +610,9 @@ row "announce_pending, the failover's own call" "$OUT/u.fo-first" "walks the tab
 row "announce_pending, later steps (work item)" "$OUT/u.fo-later" "100 ms apart until the pass ends"
 row "announce_pending, whole pass (per failover)" "$OUT/u.fo-sum" "sum of its ${fcalls:-?} calls"
 r=$(root_of failover bond_slb_carrier_event max)
-[ -z "$r" ] || excerpt failover "$r"
+[ -z "$r" ] || excerpt failover "$r" "the longest failover, in the notifier"
 r=$(awk '$1 == "CALL" && $4 ~ /^(slb_work\/)?bond_slb_announce_pending$/ && $6 ~ /^down_/ { print $3; exit }' "$OUT/failover.calls")
-[ -z "$r" ] || excerpt failover "$r"
+[ -z "$r" ] || excerpt failover "$r" "the first later step of a pass, from the work item"
 
 # --- 3. reading the status files ----------------------------------------------------
 fill
@@ -648,12 +653,10 @@ row "/proc/net/bonding/bond0: $SLAVES slave sections" "$OUT/u.proc-slaves" "bond
 row "/proc/net/bonding/bond0: whole file" "$OUT/u.proc-file" "bond_info_seq_show, sum per read"
 row "debugfs slb_buckets: slb_buckets_show call" "$OUT/u.dfs-call" "each call walks the table, prints all"
 row "debugfs slb_buckets: one read (all calls)" "$OUT/u.dfs-read" "${dcalls:-?} calls per read: seq_file regrows"
-r=$(root_of reads bond_slb_info_show max)
-[ -z "$r" ] || excerpt reads "$r"
 r=$(root_of reads bond_info_seq_show max)
-[ -z "$r" ] || excerpt reads "$r"
+[ -z "$r" ] || excerpt reads "$r" "the longest section of /proc/net/bonding/bond0"
 awk '$1 == "CALL" && $6 == "debugfs_1" && $4 == "slb_buckets_show" { print $3 }' "$OUT/reads.calls" |
-	while read -r r; do excerpt reads "$r"; done
+	while read -r r; do excerpt reads "$r" "one read of slb_buckets, call by call"; done
 fig known-macs-end "$(procval "Known MACs")"
 
 # what one slb_buckets call allocates for itself while it runs (the
