@@ -213,7 +213,28 @@ nomem:
 	kvfree(tmp);
 	return -ENOMEM;
 }
-DEFINE_SHOW_ATTRIBUTE(slb_buckets);
+
+/*
+ * The buffer sized for a full table up front ("aa:bb:cc:dd:ee:ff/4094 " a
+ * MAC, a line head a bucket): seq_file would otherwise call show() again
+ * for every doubling of its buffer, walking the table each time.
+ */
+static int slb_buckets_open(struct inode *inode, struct file *file)
+{
+	struct bonding *bond = inode->i_private;
+	size_t size = (size_t)READ_ONCE(bond->slb_params.mac_table_size) * 24 +
+		SLB_BUCKETS * 64;
+
+	return single_open_size(file, slb_buckets_show, bond, size);
+}
+
+static const struct file_operations slb_buckets_fops = {
+	.owner = THIS_MODULE,
+	.open = slb_buckets_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
 
 /*
  * bond_debugfs.c: the bond's bucket table, for as long as the directory
