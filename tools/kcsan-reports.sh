@@ -38,15 +38,16 @@ trap 'rm -rf "$tmp"' EXIT
 
 sed -e 's/\r$//' "$console" | awk -f "$ROOT/tools/vm/kcsan.awk" >"$tmp/records"
 
-# Distinct races in order of first sight: a "race" line (ours|upstream,
-# how often, the tests) and the first report's own lines; frames to decode
-# are marked "frame+ ", the others "frame ".
+# Distinct races in order of first sight: a "race" line (ours|caller|
+# upstream, how often, the tests) and the first report's own lines; frames
+# to decode are marked "frame+ ", the others "frame ".  "caller": ours
+# only as a caller, both racing accesses (innermost frames) upstream's.
 awk -v top="$TOP" '
 function flush(   k, i, t) {
-	k = (a1 < a2) ? a1 "|" a2 : a2 "|" a1
+	k = ((a1 < a2) ? a1 "|" a2 : a2 "|" a1) "|" ours
 	if (!(k in count)) {
 		order[++n] = k
-		mine[k] = ours
+		kind[k] = !ours ? "upstream" : direct ? "ours" : "caller"
 		body[k] = ""
 		for (i = 1; i <= nl; i++) {
 			t = ln[i]
@@ -59,22 +60,26 @@ function flush(   k, i, t) {
 	if (index("," tests[k] ",", "," test ",") == 0)
 		tests[k] = tests[k] (tests[k] == "" ? "" : ",") test
 }
-/^report / { test = substr($0, 8); nl = 0; ours = 0; na = 0; a1 = a2 = ""; next }
+/^report / { test = substr($0, 8); nl = 0; ours = direct = 0; na = 0; a1 = a2 = ""; next }
 /^end$/ { flush(); next }
 /^access / { na++; d = 0 }
 /^frame / {
 	d++
 	f = substr($0, 7)
 	if (d == 1) { if (na <= 1) a1 = f; else a2 = f }
-	if (f ~ /^(bond_)?slb_[A-Za-z0-9_]+\+0x/) ours = 1
+	if (f ~ /^(bond_)?slb_[A-Za-z0-9_]+\+0x/) {
+		ours = 1
+		if (d == 1) direct = 1
+	}
 }
 { ln[++nl] = $0; depth[nl] = d }
 END {
-	for (c = 1; c >= 0; c--)
+	split("ours caller upstream", kinds, " ")
+	for (c = 1; c <= 3; c++)
 		for (i = 1; i <= n; i++) {
 			k = order[i]
-			if (mine[k] != c) continue
-			printf "race %s %d %s\n", c ? "ours" : "upstream", count[k], tests[k]
+			if (kind[k] != kinds[c]) continue
+			printf "race %s %d %s\n", kind[k], count[k], tests[k]
 			printf "%s", body[k]
 		}
 }' "$tmp/records" >"$tmp/races"
@@ -170,7 +175,7 @@ shown_path() {
 # print, the marked frames followed by where they are; the first frame of
 # each stack also by its source line
 first=0
-nours=$(grep -c '^race ours ' "$tmp/races" || true)
+nours=$(grep -c -E '^race (ours|caller) ' "$tmp/races" || true)
 nup=$(grep -c '^race upstream ' "$tmp/races" || true)
 echo "KCSAN reports in $console"
 echo "$(grep -c '^report ' "$tmp/records" || true) reports printed (a race is printed at most once a minute), $((nours + nup)) distinct races: $nours in balance-slb, $nup in upstream code only"
@@ -180,10 +185,10 @@ while IFS= read -r l; do
 	case $l in
 	"race "*)
 		read -r _ cls cnt tests <<<"$l"
-		if [[ $cls != "$section" ]]; then
-			section=$cls
+		if [[ ${cls/caller/ours} != "$section" ]]; then
+			section=${cls/caller/ours}
 			echo
-			if [[ $cls == ours ]]; then
+			if [[ $section == ours ]]; then
 				echo "======== races in balance-slb (a frame bond_slb_* or slb_*): $nours"
 			else
 				echo "======== races in upstream code only (listed, not failed): $nup"
@@ -191,7 +196,9 @@ while IFS= read -r l; do
 		fi
 		k=$((k + 1))
 		echo
-		echo "--- [$k] printed $cnt times, during: ${tests//,/, }" ;;
+		echo "--- [$k] printed $cnt time(s), during: ${tests//,/, }"
+		[[ $cls != caller ]] ||
+			echo "(ours only as a caller: both racing accesses are in upstream code)" ;;
 	"title "*) echo "BUG: KCSAN: ${l#title }" ;;
 	"access "*) echo; echo "${l#access }"; first=1 ;;
 	"info "*) echo "  ${l#info }" ;;
