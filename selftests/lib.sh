@@ -48,6 +48,7 @@ SLB_NPORTS=0    # eth/swp pairs made by topo_switch
 SLB_NS=()       # namespaces made by this test
 SLB_LINKS=()    # root-netns links made by this test
 SLB_PIDS=()     # background helpers to stop at exit
+SLB_SYSCTL=()   # /proc/sys file, old value: put back at exit
 declare -A SLB_CNT=() # "port/key" -> tc filter pref
 SLB_CNT_PREF=100
 
@@ -453,9 +454,19 @@ cleanup_topo() {
 	for ((i = ${#SLB_NS[@]} - 1; i >= 0; i--)); do
 		ip netns del "${SLB_NS[i]}" 2>/dev/null || true
 	done
+	for ((i = ${#SLB_SYSCTL[@]} - 2; i >= 0; i -= 2)); do
+		echo "${SLB_SYSCTL[i + 1]}" >"${SLB_SYSCTL[i]}" 2>/dev/null || true
+	done
 	SLB_PIDS=() SLB_LINKS=() SLB_NS=() SLB_NPORTS=0
-	SLB_CNT=() SLB_CLSACT=()
+	SLB_CNT=() SLB_CLSACT=() SLB_SYSCTL=()
 	return 0
+}
+
+# set_sysctl FILE VALUE: write a /proc/sys file of the host for this test;
+# cleanup_topo puts the old value back, also when the test fails
+set_sysctl() {
+	SLB_SYSCTL+=("$1" "$(cat "$1")")
+	echo "$2" >"$1" || die "cannot write $2 to $1"
 }
 # cleanup_all (EXIT trap): cleanup_topo, keeping the exit code. Unloads nothing.
 cleanup_all() {

@@ -110,8 +110,9 @@ static void slb_work(struct work_struct *work)
 	}
 	bond_slb_announce_pending(slb);
 	delay = bond_slb_period(bond);
+	/* small steps: SLB_ANNOUNCE_BURST is the most one step may send */
 	if (bond_slb_announce_waiting(slb))
-		delay = min_t(unsigned long, delay, HZ / 10);
+		delay = min_t(unsigned long, delay, HZ / 20);
 	if (slb->rx_switch_from)
 		delay = min_t(unsigned long, delay,
 			      2 * msecs_to_jiffies(SLB_RX_SWITCH_MS) + 1);

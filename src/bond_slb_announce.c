@@ -43,8 +43,11 @@ static bool slb_announce_mac(struct slave *slave, u64 key)
 
 /*
  * Token bucket: SLB_ANNOUNCE_RATE a second, at most SLB_ANNOUNCE_BURST at
- * once.  Every jiffy earns at least one token (the rate is above HZ), so
- * the fraction dropped per step is below one.
+ * once.  The burst stays far below a slave's queue (txqueuelen and a
+ * veth's input backlog are 1000; a driver's ring often 256): a thousand
+ * frames queued in one go are partly dropped there, and a dropped
+ * announcement is not sent again.  Every jiffy earns at least one token
+ * (the rate is above HZ), so the fraction dropped per step is below one.
  */
 static void slb_tokens_refill(struct bond_slb *slb, unsigned long now)
 {
@@ -135,7 +138,7 @@ static void slb_announce_slot(struct bond_slb *slb, struct slb_mac *m,
  * buckets on its bucket's current slave.  A bucket leaves after one whole
  * turn, so each of its MACs is announced once per move (twice if it moved
  * again meanwhile), however many MACs there are: when the tokens run out
- * the cursor stays where it is and the work goes on from there 100 ms
+ * the cursor stays where it is and the work goes on from there 50 ms
  * later.  Under slb->lock.
  */
 void bond_slb_announce_pending(struct bond_slb *slb)

@@ -59,7 +59,7 @@
 #define SLB_RX_SEEN		64	/* broadcasts remembered meanwhile */
 #define SLB_CONFLICT_MS		30000	/* a MAC also used outside: no loop filter */
 #define SLB_ANNOUNCE_RATE	1024	/* announcements per second */
-#define SLB_ANNOUNCE_BURST	1024	/* announcements at once, at most */
+#define SLB_ANNOUNCE_BURST	128	/* at once: well inside a tx queue */
 #define SLB_KEY_BUSY		(~0ULL)	/* slot being filled; never a real key */
 #define SLB_KEY_DEAD		(~0ULL - 1) /* slot forgotten; probes go on */
 #define SLB_LACP_SUBTYPE	1	/* slow protocols subtype of LACP */

@@ -7,7 +7,10 @@
  *                MAC adds i to the last three bytes
  *     -n N       number of source MACs (default 1)
  *     -c COUNT   frames in all (default 100), 0 = until -t runs out
- *     -r PPS     frames per second in all (default 1000), 0 = flat out
+ *     -r PPS     frames per second in all (default 1000), 0 = flat out;
+ *                after a stall (a busy emulator) it catches up with at
+ *                most 20 ms of frames at once, not with one burst of all
+ *                it owes, which would overflow the input backlogs
  *     -t SECS    stop after this long (default: when COUNT is sent)
  *     -d MAC     destination (default ff:ff:ff:ff:ff:ff)
  *     -v VID     802.1Q tag
@@ -64,6 +67,7 @@
 #define MAGIC		0x534c4247u	/* "SLBG" */
 #define MAX_IFS		16
 #define MAX_STREAMS	8192
+#define SEND_CATCH_UP	0.02	/* s of frames sent at once after a stall */
 
 struct stream {
 	int ifidx;
@@ -280,6 +284,8 @@ static int do_send(int argc, char **argv)
 			d = next - now_s();
 			if (d > 0)
 				usleep(d * 1e6);
+			else if (d < -SEND_CATCH_UP)
+				next -= d + SEND_CATCH_UP;
 		}
 	}
 	printf("sent %ld\n", sent);

@@ -27,6 +27,7 @@ before=$(dmesg | grep -c "bond0: balance-slb: receiving broadcast/multicast on")
 
 # enough frames to outlast the changes, however slow the kernel
 listen_bg /tmp/rxsw.out vm0 vm0 -t $((30 * SLB_SLOW))
+backlog0=$(softnet_drops)
 in_ns srv slbgen send srv0 -s $SRV_MAC -c 0 -t $((12 * SLB_SLOW)) -r $RATE >/tmp/rxsw.sent &
 spid=$!
 sleep 0.5
@@ -47,12 +48,17 @@ seconds=$(sed -n 's/^Duplicate broadcast\/multicast dropped at receive slave cha
 log "second copies dropped by the bond: $seconds"
 # frames the bond passed up but the receiving socket had no room for
 sockdrops=$(sed -n 's/.*socket drops //p' /tmp/rxsw.out.err)
-log "receiving socket dropped ${sockdrops:-?}"
+# and frames a full input backlog dropped on the way (before the bond,
+# between it and vm0): a stalled emulator's, not the bond's
+backlog=$(($(softnet_drops) - backlog0))
+log "receiving socket dropped ${sockdrops:-?}, full input backlogs $backlog"
 check "the receive slave changed at least $((SWITCHES - 2)) times ($changes)" \
 	test "$changes" -ge $((SWITCHES - 2))
 check_eq "no broadcast duplicated" "$dups" 0
 # both slaves accepted at the changes, and the bond told the copies apart
 check "second copies recognised and counted ($seconds)" test "${seconds:-0}" -gt 0
-check_eq "no broadcast lost by the bond" "$((lost - ${sockdrops:-0}))" 0
-check_eq "every broadcast passed up by the bond" "$((got + ${sockdrops:-0}))" "$sent"
+outside=$((${sockdrops:-0} + backlog))
+check "no broadcast lost by the bond ($lost lost, $outside dropped outside it)" \
+	test "$lost" -le "$outside"
+check "every broadcast passed up by the bond" test "$((got + outside))" -ge "$sent"
 end_test
