@@ -189,7 +189,7 @@ while IFS= read -r l; do
 			section=${cls/caller/ours}
 			echo
 			if [[ $section == ours ]]; then
-				echo "======== races in balance-slb (a frame bond_slb_* or slb_*): $nours"
+				echo "======== races in balance-slb (a frame bond_slb_* or slb_*; those marked \"ours only as a caller\" do not fail kcsan_slb): $nours"
 			else
 				echo "======== races in upstream code only (listed, not failed): $nup"
 			fi

@@ -35,9 +35,12 @@
 #   ok - upstream KVER: T             passes with ours (or fails with both)
 #   ok - upstream KVER: T # SKIP ...  skips with Debian's module, or the
 #                                     Makefile lists T but the source lacks it
-#   not ok - upstream KVER: T         passes with Debian's module, not ours
-# plus vm_completed and kernel_log_clean of our run.  Logs: build/upstream/KVER/
-# ({debian,ours}.ktap, {debian,ours}/console.log; not under build/KVER/,
+#   not ok - upstream KVER: T         passes with Debian's module, not ours,
+#                                     neither in the whole run nor run again
+#                                     alone (as Debian's ran: these tests
+#                                     sleep and ping on fixed timings)
+# plus vm_completed and kernel_log_clean of our runs.  Logs: build/upstream/KVER/
+# ({debian,ours,again}.ktap, {debian,ours,again}/console.log; not under build/KVER/,
 # which make module re-creates when the patches change).  A test that fails with
 # Debian's module too is a known upstream/environment failure, reported in
 # the table and as a comment, not counted against us.
@@ -197,11 +200,28 @@ for col in "${cols[@]}"; do
 		--timeout "$timeout" >"$out/$col.ktap" 2>"$out/$col.err"
 	echo "# $col: $(tail -1 "$out/$col.ktap") ($((SECONDS - t0)) s, log $out/$col.ktap)"
 done
+
+# What failed with ours but passed with Debian's runs once more with ours,
+# alone as Debian's did: these tests sleep and ping on fixed timings, and
+# a busy TCG host makes one miss now and then.  Judged on both runs.
+rm -f "$out/again.ktap"
+again=$(for t in "${run[@]}"; do
+	[[ -z ${extra[$t]:-} ]] || continue
+	grep -q "^not ok [0-9]* $t\( \|\$\)" "$out/ours.ktap" &&
+		grep -q "^ok [0-9]* $t\$" "$out/debian.ktap" && echo "$t"
+done | paste -sd,)
+if [[ -n $again ]]; then
+	t0=$SECONDS
+	"$ROOT/tools/vm/run.sh" --kver "$kver" --image-root "$img" --module "$ours" \
+		--tests "$out/tests" --out "$out/again" --only "$again" "${bins[@]}" \
+		--timeout "$timeout" >"$out/again.ktap" 2>"$out/again.err"
+	echo "# ours again ($again): $(tail -1 "$out/again.ktap") ($((SECONDS - t0)) s, log $out/again.ktap)"
+fi
 fi
 
 declare -A res=()	# column/test -> pass|fail|skip
-for col in debian ours; do
-	[[ -f $out/$col.ktap ]] || die "no $out/$col.ktap"
+for col in debian ours again; do
+	[[ -f $out/$col.ktap ]] || { [[ $col == again ]] && continue; die "no $out/$col.ktap"; }
 	while IFS= read -r l; do
 		if [[ $l =~ ^not\ ok\ [0-9]+\ ([^ ]+) ]]; then
 			res[$col/${BASH_REMATCH[1]}]=fail
@@ -243,7 +263,12 @@ for t in "${run[@]}"; do
 	fi
 	case $d/$o in
 	pass/pass|fail/pass) echo "ok - upstream $kver: $t" ;;
-	pass/*) echo "not ok - upstream $kver: $t (passes with Debian's bonding.ko, $o with ours)"; rc=1 ;;
+	pass/*) if [[ ${res[again/$t]:-} == pass ]]; then
+			echo "# upstream $kver: $t $o with ours in the whole run, passed run again alone (see $out/ours.ktap, $out/again.ktap)"
+			echo "ok - upstream $kver: $t"
+			continue
+		fi
+		echo "not ok - upstream $kver: $t (passes with Debian's bonding.ko, $o with ours)"; rc=1 ;;
 	skip/*) echo "ok - upstream $kver: $t # SKIP with Debian's module too ($(grep -m1 -o "^ok [0-9]* $t # SKIP.*" "$out/debian.ktap" | sed 's/.*# SKIP //'))" ;;
 	fail/*) echo "# upstream $kver: $t fails with Debian's module too (ours: $o)"
 		echo "ok - upstream $kver: $t # SKIP fails with Debian's module too" ;;
@@ -254,7 +279,13 @@ for t in vm_completed kernel_log_clean; do
 	if [[ ${res[ours/$t]:-fail} == pass ]]; then
 		echo "ok - upstream $kver: $t"
 	else
-		echo "not ok - upstream $kver: $t (see $out/ours.ktap)"; rc=1
+		# the first complaint, so that the summary of a CI log says it
+		first=$(grep -m1 -A1 '^# kernel log has problems:' "$out/ours.ktap" 2>/dev/null |
+			sed -n '2s/^#  *//p' | cut -c1-160)
+		echo "not ok - upstream $kver: $t (${first:+$first; }see $out/ours.ktap)"; rc=1
+	fi
+	if [[ -f $out/again.ktap && ${res[again/$t]:-fail} != pass ]]; then
+		echo "not ok - upstream $kver: $t of the run again (see $out/again.ktap)"; rc=1
 	fi
 	[[ ${res[debian/$t]:-fail} == pass ]] || ! grep -q '^1\.\.[1-9]' "$out/debian.ktap" ||
 		echo "# upstream $kver: $t fails with Debian's module (see $out/debian.ktap)"
