@@ -156,6 +156,12 @@ bg_step() {	# LOG CMD...
 	echo $((SECONDS - t0)) >"$log.time"
 }
 series_kver=$(tools/kernel.sh latest 7.x) || series_kver=""
+# 32-bit x86 (Debian's i386 686-pae flavour of the 6.1 kernel): a 64-bit
+# division written with "/" does not link there (__udivdi3, __divdi3)
+kver32=""
+for kver in "${kvers[@]}"; do
+	[[ $kver != 6.1.0-*-amd64 ]] || kver32=${kver%-amd64}-686-pae
+done
 (
 	renice -n 19 -p $BASHPID >/dev/null
 	ionice -c 3 -p $BASHPID 2>/dev/null
@@ -165,6 +171,7 @@ series_kver=$(tools/kernel.sh latest 7.x) || series_kver=""
 	touch "$LOGDIR/series.done"
 	# install, KSRC and build errors: once is enough
 	[[ -z $first_kver ]] || bg_step "$LOGDIR/test-build.log" tools/test-build.sh "$first_kver"
+	[[ -z $kver32 ]] || bg_step "$LOGDIR/build-32.log" make -s module KVER="$kver32"
 	for kver in "${kvers[@]}"; do
 		bg_step "$LOGDIR/lint-$kver.log" tools/lint.sh "$kver"
 	done
@@ -318,6 +325,15 @@ wait "$bg_pid"
 echo "# time: waited for them after the lanes: $((SECONDS - t_part)) s"
 echo "== tests of the build ($first_kver)"
 bg_report "$LOGDIR/test-build.log" test-build.sh
+if [[ -n $kver32 ]]; then
+	echo "== 32-bit x86 build ($kver32, $(cat "$LOGDIR/build-32.log.time" 2>/dev/null) s, beside the lanes)"
+	if [[ $(cat "$LOGDIR/build-32.log.rc" 2>/dev/null) == 0 ]]; then
+		result ok "build $kver32 (32-bit x86: every 64-bit division through the kernel's helpers)"
+	else
+		tail -20 "$LOGDIR/build-32.log"
+		result fail "build $kver32 (32-bit x86)"
+	fi
+fi
 for kver in "${kvers[@]}"; do
 	echo "== style checks, $kver ($(cat "$LOGDIR/lint-$kver.log.time" 2>/dev/null) s, beside the lanes)"
 	if [[ ! -e $LOGDIR/lint-$kver.log.rc ]]; then

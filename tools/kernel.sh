@@ -17,7 +17,9 @@
 #   kernel.sh series KVER             6.1 / 6.12 / 7.3 ...
 #   kernel.sh suite KVER              the Debian release that built KVER
 #                                     (bookworm, trixie): its toolchain
-#   kernel.sh kdir KVER               headers dir (download if needed)
+#   kernel.sh kdir KVER               headers dir (download if needed);
+#                                     also N-686-pae, the 32-bit build of
+#                                     6.1.0-N (make check builds for it)
 #   kernel.sh run KVER CMD...         run CMD with KVER's toolchain: here
 #                                     when the host is KVER's suite, else in
 #                                     a root of that suite (buildroot)
@@ -152,6 +154,20 @@ apt_download() {	# dir pkg=version...: from the system's index, else ours
 	done
 }
 
+# pool_download DIR PKG=VERSION: the i386 build of a package of the linux
+# source upload, from the archive's pool (this host's index has amd64 only;
+# the kbuild tools stay the host's, so only the headers come from i386)
+pool_download() {
+	local dir=$1 p=${2%%=*} v=${2#*=} m sm f
+	m=$(debian_mirror)
+	sm=${SLB_SECURITY_MIRROR:-http://deb.debian.org/debian-security/}
+	f=${p}_${v}_i386.deb
+	mkdir -p "$dir"
+	/usr/lib/apt/apt-helper download-file "${m%/}/pool/main/l/linux/$f" "$dir/$f" >/dev/null 2>&1 ||
+		/usr/lib/apt/apt-helper download-file "${sm%/}/pool/updates/main/l/linux/$f" "$dir/$f" >&2 ||
+		die "cannot download $f from the pool of $m or $sm"
+}
+
 pkg_version() {		# newest version of a package an index offers
 	local v
 	v=$(apt-cache show "$1" 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -1)
@@ -276,6 +292,9 @@ default_kver() {
 # then the apt index.
 deb_version() {
 	local kver=$1 v
+	# a 32-bit flavour is built from the same source upload as its amd64
+	# twin, whose index entry this host has
+	[[ $kver != *-686-pae ]] || kver=${kver%-686-pae}-amd64
 	v=$(dpkg-query -W -f '${Version}' "linux-headers-$kver" 2>/dev/null || true)
 	[[ -n $v ]] || v=$(pkg_version "linux-headers-$kver")
 	[[ -n $v ]] || die "kernel $kver: package linux-headers-$kver is neither installed nor in the apt index"
@@ -295,19 +314,21 @@ kdir() {
 	local hdr=$root/usr/src/linux-headers-$kver
 	if [[ ! -e $root/.done ]]; then
 		local v s kb common
+		local base=${kver%-amd64} flavour=(apt_download)
+		[[ $kver != *-686-pae ]] || base=${kver%-686-pae} flavour=(pool_download)
 		v=$(deb_version "$kver")
 		s=$(series_of "$kver")
-		common=${kver%-amd64}-common
+		common=$base-common
 		# 6.1's kbuild package is per series, 6.12's per release
-		if [[ -n $(pkg_version "linux-kbuild-${kver%-amd64}") ]]; then
-			kb=linux-kbuild-${kver%-amd64}
+		if [[ -n $(pkg_version "linux-kbuild-$base") ]]; then
+			kb=linux-kbuild-$base
 		else
 			kb=linux-kbuild-$s
 		fi
 		note "kernel $kver: fetching headers $v"
 		rm -rf "$root" "$CACHE/debs/hdr-$kver"
-		apt_download "$CACHE/debs/hdr-$kver" "linux-headers-$kver=$v" \
-			"linux-headers-$common=$v" "$kb=$v"
+		"${flavour[@]}" "$CACHE/debs/hdr-$kver" "linux-headers-$kver=$v"
+		apt_download "$CACHE/debs/hdr-$kver" "linux-headers-$common=$v" "$kb=$v"
 		mkdir -p "$root"
 		for d in "$CACHE/debs/hdr-$kver"/*.deb; do
 			dpkg-deb -x "$d" "$root"
