@@ -117,8 +117,21 @@ bool bond_slb_stays(struct bond_slb *slb, unsigned int b,
  * old, so that a busy bucket's frames do not all write its cache line.
  * The stamp may then be that much older than the last frame, and the
  * pause must be that much longer.
+ *
+ * The work moves a bucket that paused while nothing sends in it; a
+ * frame may be on its way meanwhile, having read the old slave.  So the
+ * work first takes the pause: it swaps the stamp it judged for
+ * SLB_PAUSE_TAKEN.  A frame that stamps after a pause does so with a
+ * compare-and-swap too: either the frame stamps first, and the work
+ * leaves the bucket where it is, or the work took the pause, and the
+ * frame moves the bucket itself (or finds it moved) and goes to the new
+ * slave.  Only a frame that needed no stamp (its stamp younger than a
+ * sixteenth of the gap when it read the clock) can still be on its way to
+ * the old slave when the work moves the bucket: one stalled for longer
+ * than the gap between reading the clock and the old slave's queue.
  */
 #define SLB_STAMP_DIV	16
+#define SLB_PAUSE_TAKEN	S64_MAX
 
 static s64 slb_move_gap_ns(const struct bonding *bond)
 {
@@ -126,13 +139,15 @@ static s64 slb_move_gap_ns(const struct bonding *bond)
 }
 
 static bool slb_move_due(const struct bonding *bond,
-			 const struct slb_bucket *bk, u64 now, u64 last)
+			 const struct slb_bucket *bk, u64 now, s64 last)
 {
 	s64 gap = slb_move_gap_ns(bond);
 
+	if (last == SLB_PAUSE_TAKEN)
+		return true;
 	/* signed: another CPU may have stamped a frame after 'now' was read */
 	return (s64)(now - last) >= gap + gap / SLB_STAMP_DIV ||
-		(s64)(now - READ_ONCE(bk->move_since_ns)) >=
+		(s64)(now - atomic64_read(&bk->move_since_ns)) >=
 		(s64)SLB_MOVE_MAX_WAIT_MS * NSEC_PER_MSEC;
 }
 
@@ -154,22 +169,34 @@ static bool slb_move_switch(struct bond_slb *slb, unsigned int b,
 	return true;
 }
 
-/* A frame of a bucket whose move waits: is this the gap to move at? */
+/*
+ * A frame of a bucket whose move waits ('to', read before 'cur'): is this
+ * the gap to move at?  Returns the slave the frame goes to.
+ */
 struct slave *bond_slb_move_at_gap(struct bonding *bond, struct bond_slb *slb,
-				   unsigned int b, struct slave *cur)
+				   unsigned int b, struct slave *cur,
+				   struct slave *to)
 {
 	struct slb_bucket *bk = &slb->bucket[b];
-	struct slave *to = rcu_dereference(slb->tx[b].next);
-	u64 now = ktime_get_mono_fast_ns(), last;
+	u64 now = ktime_get_mono_fast_ns();
+	s64 last;
 
-	if (!to || to == cur)
+	if (to == cur)
 		return cur;
-	last = READ_ONCE(bk->last_tx_ns);
-	if (!slb_move_due(bond, bk, now, last) ||
-	    !slb_usable(to) || !slb_move_switch(slb, b, cur, to)) {
-		if ((s64)(now - last) >= slb_move_gap_ns(bond) / SLB_STAMP_DIV)
-			WRITE_ONCE(bk->last_tx_ns, now);
+	last = atomic64_read(&bk->last_tx_ns);
+	if (!slb_move_due(bond, bk, now, last)) {
+		if ((s64)(now - last) < slb_move_gap_ns(bond) / SLB_STAMP_DIV ||
+		    atomic64_try_cmpxchg(&bk->last_tx_ns, &last, now) ||
+		    last != SLB_PAUSE_TAKEN)
+			return cur;
+		/* the work took the pause: the bucket moves, this frame too */
+	}
+	if (!slb_usable(to))
 		return cur;
+	if (!slb_move_switch(slb, b, cur, to)) {
+		/* the work moved it first: follow, not to the old slave */
+		to = rcu_dereference(slb->tx[b].slave);
+		return slb_usable(to) ? to : cur;
 	}
 	/* the work clears ->next and announces the MACs on 'to' */
 	set_bit(b, slb->move_done);
@@ -313,14 +340,28 @@ void bond_slb_moves_apply(struct bond_slb *slb, int n, bool planned)
 		}
 		if (!slb_bucket_target(slb, mv->bucket))
 			slb->moves_waiting++;
-		WRITE_ONCE(bk->last_tx_ns, now_ns);
-		WRITE_ONCE(bk->move_since_ns, now_ns);
+		atomic64_set(&bk->last_tx_ns, now_ns);
+		atomic64_set(&bk->move_since_ns, now_ns);
 		/* publishes the times above to bond_slb_move_at_gap() */
 		rcu_assign_pointer(slb->tx[mv->bucket].next, to);
 	}
 	slb_recount(slb);
 	if (n)
 		bond_slb_announce_pending(slb);
+}
+
+/*
+ * The work's side of a waiting move: has the bucket paused long enough,
+ * and no frame stamped it since we looked?  (See "Reorder-free moves".)
+ */
+static bool slb_pause_take(const struct bonding *bond, struct slb_bucket *bk)
+{
+	s64 last = atomic64_read(&bk->last_tx_ns);
+
+	if (!slb_move_due(bond, bk, ktime_get_mono_fast_ns(), last))
+		return false;
+	return last == SLB_PAUSE_TAKEN ||
+		atomic64_try_cmpxchg(&bk->last_tx_ns, &last, SLB_PAUSE_TAKEN);
 }
 
 /*
@@ -352,9 +393,7 @@ void bond_slb_moves_progress(struct bond_slb *slb)
 				slb_move_cancel(slb, b);
 				continue;
 			}
-			if (slb_usable(cur) &&
-			    !slb_move_due(slb->bond, bk, ktime_get_mono_fast_ns(),
-					  READ_ONCE(bk->last_tx_ns)))
+			if (slb_usable(cur) && !slb_pause_take(slb->bond, bk))
 				continue;
 			if (!slb_move_switch(slb, b, cur, to))
 				continue;

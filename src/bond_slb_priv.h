@@ -112,8 +112,9 @@ struct slb_tx_bucket {
 
 /* The rest of a bucket: written by the control path, not per frame. */
 struct slb_bucket {
-	u64 last_tx_ns;			/* while a move waits: a recent frame */
-	u64 move_since_ns;		/* when that move was planned */
+	/* while a move waits: a recent frame, or SLB_PAUSE_TAKEN */
+	atomic64_t last_tx_ns;
+	atomic64_t move_since_ns;	/* when that move was planned */
 	u64 load;			/* bytes/s, slb_avg() */
 	u64 bytes_seen;			/* counter sum at the last sample */
 	unsigned long moved;		/* jiffies of the last move */
@@ -404,7 +405,8 @@ void bond_slb_rx_handover(struct bond_slb *slb, unsigned int b,
 bool bond_slb_stays(struct bond_slb *slb, unsigned int b,
 		    struct slave *to, struct slave *back);
 struct slave *bond_slb_move_at_gap(struct bonding *bond, struct bond_slb *slb,
-				   unsigned int b, struct slave *cur);
+				   unsigned int b, struct slave *cur,
+				   struct slave *to);
 void bond_slb_moves_apply(struct bond_slb *slb, int n, bool planned);
 void bond_slb_moves_progress(struct bond_slb *slb);
 void bond_slb_rebalance(struct bond_slb *slb, int max_moves);
