@@ -139,12 +139,17 @@ static bool slb_rx_mcast_here(struct bonding *bond, struct bond_slb *slb,
 }
 
 /*
- * Open the window of slb_rx_mcast_here() for a change away from 'from',
- * which still receives.  Readers that may have seen no window yet are
+ * Open the window of slb_rx_mcast_here() for a change away from 'from'.
+ * If it still receives, readers that may have seen no window yet are
  * waited for, so every copy 'from' passes up from now on leaves its
- * fingerprint before the new slave accepts anything.
+ * fingerprint before the new slave accepts anything.  If its link just
+ * died, only the copies already on their way are left: waiting for them
+ * would hold up the new slave at every failover (an expedited grace
+ * period), so only a copy that one CPU passes up while another makes the
+ * change can still be doubled.
  */
-static void slb_rx_switch_open(struct bond_slb *slb, struct slave *from)
+static void slb_rx_switch_open(struct bond_slb *slb, struct slave *from,
+			       bool wait)
 {
 	unsigned int i;
 
@@ -155,7 +160,8 @@ static void slb_rx_switch_open(struct bond_slb *slb, struct slave *from)
 		   jiffies + msecs_to_jiffies(SLB_RX_SWITCH_MS));
 	smp_wmb();	/* the window before its slave (slb_rx_mcast_here) */
 	WRITE_ONCE(slb->rx_switch_from, from);
-	synchronize_net();
+	if (wait)
+		synchronize_net();
 }
 
 /* The work: close the window once no copy can be checked against it. */
@@ -201,8 +207,14 @@ void bond_slb_update_rx_slave(struct bonding *bond, struct bond_slb *slb)
 	bond_slb_set_report_mac(bond, slb);
 	if (pick == cur)
 		return;
-	if (pick && slb_usable(cur))
-		slb_rx_switch_open(slb, cur);
+	/*
+	 * Also away from a slave that just lost its link: copies it took in
+	 * before that may still be passed up, and their twins arrive on the
+	 * new slave.  Not from one being released, which the window must not
+	 * outlive.
+	 */
+	if (pick && cur && !READ_ONCE(cur->slb.leaving))
+		slb_rx_switch_open(slb, cur, slb_usable(cur));
 	rcu_assign_pointer(slb->rx_slave, pick);
 	if (pick) {
 		netdev_info(bond->dev, "balance-slb: receiving broadcast/multicast on %s\n",
