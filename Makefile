@@ -24,6 +24,7 @@
 #                                                (kernel build 34 min, suite 55 min)
 #   make lint                                    checkpatch --strict + sparse
 #   make bench                                   benchmarks (simulator + VM datapath)
+#   make bench-reorder [KVER=..]                 frames out of order at moves: traced
 #   make iproute2                                build/iproute2/ip knowing balance-slb
 #   make series [SERIES_CHECK=1]                 the upstream series: kernel (net-next)
 #                                                and iproute2 (iproute2-next), in
@@ -183,6 +184,15 @@ bench-scale:
 	@KVER=$(KVER_PEERS) $(ROOT)/tools/bench/scale.sh
 
 .PHONY: bench-scale
+
+# where a moving talkspurt stream's frames get out of order: every frame
+# traced at both slaves, with the test bed pinned to one CPU and not, in
+# one boot of 6.1 (or KVER=), 5 rounds of 40 s each (~15 min)
+bench-reorder:
+	@KVER=$(if $(filter command line,$(origin KVER)),$(KVER),$(shell $(ROOT)/tools/kernel.sh latest 6.1)) \
+		$(ROOT)/tools/bench/reorder.sh
+
+.PHONY: bench-reorder
 
 # Both benchmarks; results under build/bench/ (not a test: make check stays
 # fast), then one table of both side by side (build/bench/summary.txt)
