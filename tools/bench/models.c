@@ -6,7 +6,27 @@
  * made is said next to it.  All work on the same 256 buckets and see the
  * same byte counters as balance-slb.
  *
- * OVS SLB (Documentation/topics/bonding.rst, vswitch.xml):
+ * OVS SLB as Open vSwitch 3.x rebalances (ofproto/bond.c, read for its
+ * rules; "ovs-slb"):
+ *   - a new hash, or one whose member is disabled, goes to the next
+ *     enabled member in turn (round-robin) on its next frame; a returning
+ *     member gets nothing until a rebalance gives it some;
+ *   - every bond-rebalance-interval (10 s) each hash's load is its byte
+ *     counter, which accumulates and is halved after every run; members
+ *     carry the sum of their hashes' loads, enabled ones sorted from most
+ *     to least loaded;
+ *   - while two or more remain: the most loaded (from) and the least
+ *     loaded (to); stop if from exceeds to by less than 1/32 of to's load
+ *     or by less than 100000 bytes; else move the first of from's hashes
+ *     (in hash order, among those not moved this run, and only if from
+ *     has two or more) that brings the lighter side of the pair at least a
+ *     tenth of the way to the midpoint without passing it; if none does,
+ *     from is dropped from the run; the pair is re-sorted after a move;
+ *   - bytes, not utilisation: link speeds are not considered; no cap on
+ *     moves per run, no cooldown.
+ *
+ * Older Open vSwitch, the load-ratio rule ("ovs-old"; Documentation/
+ * topics/bonding.rst, vswitch.xml; kept to compare with earlier results):
  *   - a new hash goes to a member "arbitrarily": here round-robin over the
  *     enabled members; a disabled member's hashes are re-placed the same
  *     way on their next frame; a returning member gets nothing until the
@@ -194,13 +214,105 @@ static u16 ovs_slave_of(void *st, unsigned int b)
 	return ((struct ovs_sim *)st)->slave[b];
 }
 
-const struct algo algo_ovs = {
-	.name = "ovs-slb",
-	.label = "MODEL of Open vSwitch bond_mode=balance-slb (from its documentation)",
+const struct algo algo_ovs_old = {
+	.name = "ovs-old",
+	.label = "MODEL of older Open vSwitch balance-slb (the load-ratio rule)",
 	.init = ovs_init,
 	.link = ovs_link,
 	.traffic = ovs_traffic,
 	.tick = ovs_tick,
+	.slave_of = ovs_slave_of,
+	.fini = free,
+};
+
+/* ---------------------------------------------------- OVS 3.x SLB */
+
+#define OVS3_MIN_OVERLOAD	100000ULL	/* bytes, accumulated */
+#define OVS3_MIN_OVERLOAD_SHIFT	5		/* 1/32 of the lighter */
+#define OVS3_MIN_STEP_DIV	10		/* a tenth of the way */
+
+/* from's first hash that brings 'to' a tenth of the way to the midpoint */
+static int ovs3_pick(const struct ovs_sim *s, const bool *moved,
+		     unsigned int from, u64 lf, u64 lt)
+{
+	u64 mid = (lf + lt) / 2;
+	unsigned int b, n = 0;
+
+	for (b = 0; b < SLB_BUCKETS; b++)
+		if (s->slave[b] == from && s->bytes[b] && !moved[b])
+			n++;
+	if (n < 2)
+		return -1;
+	for (b = 0; b < SLB_BUCKETS; b++) {
+		u64 d = s->bytes[b], low;
+
+		if (s->slave[b] != from || !d || moved[b])
+			continue;
+		low = lf - d < lt + d ? lf - d : lt + d;
+		if (low > lt && low - lt >= (mid - lt) / OVS3_MIN_STEP_DIV)
+			return b;
+	}
+	return -1;
+}
+
+static bool ovs3_tick(void *st, unsigned int t)
+{
+	struct ovs_sim *s = st;
+	unsigned int ns = s->tr->nslaves, i, b;
+	bool moved[SLB_BUCKETS] = { false }, in[SIM_MAX_SLAVES];
+	u64 load[SIM_MAX_SLAVES] = { 0 };
+
+	if (t + 1 < s->next_rebalance)
+		return false;
+	s->next_rebalance += OVS_INTERVAL_S;
+	for (b = 0; b < SLB_BUCKETS; b++)
+		if (s->slave[b] != SLB_NO_SLAVE)
+			load[s->slave[b]] += s->bytes[b];
+	for (i = 0; i < ns; i++)
+		in[i] = s->en[i];
+	for (;;) {
+		int from = -1, to = -1, e;
+		unsigned int left = 0;
+		u64 over;
+
+		/* ties: the lower index counts as more loaded */
+		for (i = 0; i < ns; i++) {
+			if (!in[i])
+				continue;
+			left++;
+			if (from < 0 || load[i] > load[from])
+				from = i;
+			if (to < 0 || load[i] <= load[to])
+				to = i;
+		}
+		if (left < 2)
+			break;
+		over = load[from] - load[to];
+		if (over < load[to] >> OVS3_MIN_OVERLOAD_SHIFT ||
+		    over < OVS3_MIN_OVERLOAD)
+			break;
+		e = ovs3_pick(s, moved, from, load[from], load[to]);
+		if (e < 0) {
+			in[from] = false;
+			continue;
+		}
+		s->slave[e] = to;
+		moved[e] = true;
+		load[from] -= s->bytes[e];
+		load[to] += s->bytes[e];
+	}
+	for (b = 0; b < SLB_BUCKETS; b++)
+		s->bytes[b] /= 2;
+	return true;
+}
+
+const struct algo algo_ovs = {
+	.name = "ovs-slb",
+	.label = "MODEL of Open vSwitch 3.x bond_mode=balance-slb (ofproto/bond.c's rules)",
+	.init = ovs_init,
+	.link = ovs_link,
+	.traffic = ovs_traffic,
+	.tick = ovs3_tick,
 	.slave_of = ovs_slave_of,
 	.fini = free,
 };

@@ -38,7 +38,8 @@
  *
  * Algorithms.
  *   balance-slb  the real core, driven as the kernel does (slb.c)
- *   ovs-slb      MODEL of Open vSwitch SLB bonding (models.c)
+ *   ovs-slb      MODEL of Open vSwitch 3.x SLB bonding (models.c)
+ *   ovs-old      MODEL of older Open vSwitch (the load-ratio rule)
  *   tlb          MODEL of Linux balance-tlb (models.c)
  *   teamd        MODEL of teamd's basic tx balancer (models.c)
  * The models are written from the projects' documentation (no code taken
@@ -89,10 +90,10 @@
 #define SIM_GOAL_RATIO		1.05
 #define OPT_BUDGET_STATIC	4000000L
 #define OPT_BUDGET_DYNAMIC	20000L
-#define NALGOS			4
+#define NALGOS			5
 
 static const struct algo *algos[NALGOS] = {
-	&algo_slb, &algo_ovs, &algo_tlb, &algo_team,
+	&algo_slb, &algo_ovs, &algo_ovs_old, &algo_tlb, &algo_team,
 };
 
 #define EQ2	.nslaves = 2, .speed = { 10000, 10000 }

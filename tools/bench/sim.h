@@ -102,7 +102,7 @@ struct algo {
 	void (*fini)(void *st);
 };
 
-extern const struct algo algo_slb, algo_ovs, algo_tlb, algo_team;
+extern const struct algo algo_slb, algo_ovs, algo_ovs_old, algo_tlb, algo_team;
 
 /*
  * Buckets carrying traffic in second t that have to be placed, in the
