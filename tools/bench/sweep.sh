@@ -42,7 +42,7 @@ done
 } >"$out/summary.csv"
 
 {
-echo "balance-slb against the OVS model over $seeds variants of each trace (tools/bench/sweep.sh)"
+echo "balance-slb against the model of Open vSwitch 3.x (ovs-slb) over $seeds variants of each trace (tools/bench/sweep.sh)"
 head -1 "$out/0/table.txt"
 echo
 awk -F, -v seeds="$seeds" '
