@@ -70,6 +70,8 @@
  *   settle    seconds from the start of a phase until util/opt stays
  *             <= 1.05 for the rest of it, worst phase; "never" if not.
  *   steady    moves in the second half of each phase of a static trace.
+ *   /60s      the most moves any one MAC made within 60 s (what a switch's
+ *             MAC-flap detection counts; failover moves included).
  *   goal      balance-slb only, from the issue: util/opt mean <= 1.05,
  *             fewer moves than the OVS model, no steady-state moves (the
  *             last only where a steady state exists: not voip or churn).
@@ -142,9 +144,14 @@ struct trace_opt {
 	double max_gap;		/* max (ub / lb - 1) where not exact */
 };
 
+/* a MAC's moves within this long, as switches count MAC flapping */
+#define SIM_FLAP_WINDOW_S	60
+#define SIM_FLAP_RING		8
+
 struct result {
 	double mean, p95, max;
 	u64 moves, run_moves, fail_moves, runs, max_run, steady;
+	unsigned int flap;	/* most moves of one MAC in SIM_FLAP_WINDOW_S */
 	double mac_moves_h;
 	int conv, settle;	/* s; -1 never; -2 not applicable */
 	float *util;		/* [secs][nslaves], plot traces only */
@@ -241,6 +248,8 @@ static void run_algo(const struct trace *tr, const struct trace_opt *o,
 	bool late_move[SIM_MAX_PHASES] = { false };
 	int last_bad[SIM_MAX_PHASES];
 	u64 cur_run = 0;
+	/* each bucket's last moves, 1 + the second (0: none) */
+	static unsigned int ring[SLB_BUCKETS][SIM_FLAP_RING];
 	double mac_moves = 0, *sorted;
 	unsigned int nr = 0;
 	void *st;
@@ -259,6 +268,7 @@ static void run_algo(const struct trace *tr, const struct trace_opt *o,
 		last_bad[i] = -1;
 	for (b = 0; b < SLB_BUCKETS; b++)
 		used[b] = SLB_NO_SLAVE;
+	memset(ring, 0, sizeof(ring));
 
 	st = al->init(tr);
 	for (t = 0; t < tr->secs; t++) {
@@ -289,8 +299,19 @@ static void run_algo(const struct trace *tr, const struct trace_opt *o,
 				continue;
 			if (used[b] != SLB_NO_SLAVE && s != used[b] &&
 			    tr->nmac[k]) {
+				unsigned int n = 1, j;
+
 				moves++;
 				mac_moves += tr->nmac[k];
+				/* every MAC of the bucket moved: count its window */
+				for (j = 0; j < SIM_FLAP_RING; j++)
+					if (ring[b][j] && t + 1 - ring[b][j] < SIM_FLAP_WINDOW_S)
+						n++;
+				memmove(&ring[b][1], &ring[b][0],
+					(SIM_FLAP_RING - 1) * sizeof(ring[b][0]));
+				ring[b][0] = t + 1;
+				if (n > res->flap)
+					res->flap = n;
 			}
 			used[b] = s;
 			util[s] += tr->rate[k] / (tr->speed[s] * 125000.0);
@@ -471,14 +492,14 @@ static void print_header(void)
 	out("opt: 'exact' = bucket-granular optimum proven by branch and bound;"
 	    " 'lb+G%%' = proven lower bound\n     (a placement within G%% of it"
 	    " was found, so util/opt is overstated by at most G%%)\n\n");
-	out("%-19s %-8s %-12s %6s %6s %6s %6s %5s %4s %7s %5s %6s %6s %s\n",
+	out("%-19s %-8s %-12s %6s %6s %6s %6s %5s %4s %7s %5s %6s %6s %4s %s\n",
 	    "trace", "opt", "algorithm", "u/opt", "p95", "max", "moves",
-	    "/run", "max", "MACmv/h", "conv", "settle", "steady", "goal");
+	    "/run", "max", "MACmv/h", "conv", "settle", "steady", "/60s", "goal");
 	fprintf(csv, "trace,kind,slaves,speeds_mbps,macs,macs_ever,buckets,"
 		"opt_kind,opt_exact_pct,opt_max_gap_pct,algorithm,util_opt_mean,"
 		"util_opt_p95,util_opt_max,moves,failover_moves,runs,moves_per_run,"
 		"max_moves_per_run,mac_moves_per_mac_hour,conv_s,settle_s,"
-		"steady_moves,goal\n");
+		"steady_moves,goal,max_moves_per_mac_60s\n");
 }
 
 static void print_trace(const struct trace *tr, const struct trace_opt *o,
@@ -518,16 +539,16 @@ static void print_trace(const struct trace *tr, const struct trace_opt *o,
 			snprintf(st, sizeof(st), "%llu",
 				 (unsigned long long)r->steady);
 		out("%-19s %-8s %-12s %6.3f %6.3f %6.3f %6llu %5.1f %4llu %7.2f "
-		    "%5s %6s %6s%s%s\n",
+		    "%5s %6s %6s %4u%s%s\n",
 		    a ? "" : tr->name, a ? "" : optk, algos[a]->name,
 		    r->mean, r->p95, r->max, (unsigned long long)r->moves,
 		    r->runs ? (double)r->run_moves / r->runs : 0,
 		    (unsigned long long)r->max_run, r->mac_moves_h,
 		    secs_str(r->conv, c1, sizeof(c1)),
-		    secs_str(r->settle, c2, sizeof(c2)), st, *goal ? " " : "",
-		    goal);
+		    secs_str(r->settle, c2, sizeof(c2)), st, r->flap,
+		    *goal ? " " : "", goal);
 		fprintf(csv, "%s,%s,%u,%s,%u,%u,%u,%s,%.1f,%.3f,%s,%.4f,%.4f,"
-			"%.4f,%llu,%llu,%llu,%.3f,%llu,%.3f,%s,%s,%s,%s\n",
+			"%.4f,%llu,%llu,%llu,%.3f,%llu,%.3f,%s,%s,%s,%s,%u\n",
 			tr->name, tr->kind, tr->nslaves, speeds, tr->nmacs,
 			tr->macs_ever, tr->buckets_used,
 			o->all_exact ? "exact" : "lower_bound",
@@ -540,7 +561,7 @@ static void print_trace(const struct trace *tr, const struct trace_opt *o,
 			(unsigned long long)r->max_run, r->mac_moves_h,
 			secs_str(r->conv, c1, sizeof(c1)),
 			secs_str(r->settle, c2, sizeof(c2)), st,
-			a ? "" : goal);
+			a ? "" : goal, r->flap);
 	}
 }
 
