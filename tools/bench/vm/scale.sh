@@ -606,8 +606,8 @@ sel failover '$6 ~ /^down_/ && $4 ~ /(^|\/)bond_slb_carrier_event$/' >"$OUT/u.fo
 sel failover '$6 ~ /^down_/ && $4 ~ /bond_slb_carrier_event\/bond_slb_evacuate$/' >"$OUT/u.fo-evac"
 row "failover: bond_slb_carrier_event" "$OUT/u.fo-carrier" "notifier: evacuate, first announcement step"
 row "failover:   bond_slb_evacuate" "$OUT/u.fo-evac" "moves the slave's buckets, announces"
-row "announce_pending, the failover's own call" "$OUT/u.fo-first" "walks the table, up to 1024 sent"
-row "announce_pending, later steps (work item)" "$OUT/u.fo-later" "100 ms apart until the pass ends"
+row "announce_pending, the failover's own call" "$OUT/u.fo-first" "walks the table, up to 128 sent"
+row "announce_pending, later steps (work item)" "$OUT/u.fo-later" "50 ms apart until the pass ends"
 row "announce_pending, whole pass (per failover)" "$OUT/u.fo-sum" "sum of its ${fcalls:-?} calls"
 r=$(root_of failover bond_slb_carrier_event max)
 [ -z "$r" ] || excerpt failover "$r" "the longest failover, in the notifier"
