@@ -38,7 +38,7 @@ must ip link add dum1 type dummy
 # numbered streams: stable MAC -> server, server broadcasts -> host
 in_ns srv slbgen recv srv0 -t $((SECS + 4)) >/tmp/stress-tx.out 2>/dev/null &
 SLB_PIDS+=($!)
-in_ns gen slbgen recv gen0 -t $((SECS + 4)) >/tmp/stress-rx.out 2>/dev/null &
+in_ns gen slbgen recv gen0 -t $((SECS + 4)) >/tmp/stress-rx.out 2>/tmp/stress-rx.err &
 SLB_PIDS+=($!)
 sleep 0.3
 in_ns gen slbgen send gen0 -s $S -c 0 -t $((SECS + 1)) -r 300 -d $SRV_MAC >/tmp/stress-s.sent &
@@ -59,7 +59,10 @@ actions=0
 end=$((SECONDS + SECS))
 while [ $SECONDS -lt $end ]; do
 	actions=$((actions + 1))
-	case $((RANDOM % 7)) in
+	act=$((RANDOM % 7))
+	# the action and when (about the clock of slbgen's duplicates: no suspend here)
+	echo "$(cut -d' ' -f1 /proc/uptime) action $act" >>/tmp/stress-actions
+	case $act in
 	0)	# release and enslave again
 		ip link set eth2 nomaster 2>/dev/null
 		sleep 0.$((RANDOM % 5))
@@ -112,6 +115,11 @@ log "server broadcasts to host: $n_rx of $(awk '{ print $2 }' /tmp/stress-b.sent
 check "stable MAC's stream arrived ($n_tx frames)" test "$n_tx" -gt 0
 check_eq "stable MAC's frames never duplicated" "$d_tx" 0
 check "server's broadcasts arrived ($n_rx frames)" test "$n_rx" -gt 0
+if [ "$d_rx" != 0 ]; then
+	log "duplicates and the control actions before them (0 release, 1 flap, 2 options, 3 migrate, 4 read, 5 bond1, 6 bond0 down/up):"
+	grep duplicate /tmp/stress-rx.err
+	cat /tmp/stress-actions
+fi
 check_eq "server's broadcasts never duplicated" "$d_rx" 0
 in_ns srv slbgen recv srv0 -t 2 >/tmp/stress-after.out 2>/dev/null &
 rpid=$!
