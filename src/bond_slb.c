@@ -165,6 +165,7 @@ int bond_slb_open(struct bonding *bond)
 	slb->last_rebalance = jiffies;
 	slb->tokens = SLB_ANNOUNCE_BURST;
 	slb->tokens_at = jiffies;
+	slb->rx_check_until = jiffies;
 
 	bond_for_each_slave(bond, slave, iter) {
 		atomic_set(&slave->slb.nbuckets, 0);
@@ -231,11 +232,27 @@ int bond_slb_can_enslave(struct bonding *bond, struct net_device *slave_dev,
 	return -EBUSY;
 }
 
+/* The lowest id no other slave has: tags the broadcasts it receives. */
+static void slb_rx_id_assign(struct bonding *bond, struct slave *slave)
+{
+	DECLARE_BITMAP(used, 1 << 8) = {};
+	struct list_head *iter;
+	struct slave *other;
+
+	__set_bit(0, used);	/* never an id: an empty stamp */
+	bond_for_each_slave(bond, other, iter)
+		if (other != slave)
+			__set_bit(other->slb.rx_id, used);
+	/* bond_slb_can_enslave() allows far fewer slaves than ids */
+	slave->slb.rx_id = find_first_zero_bit(used, 1 << 8);
+}
+
 void bond_slb_slave_added(struct bonding *bond, struct slave *slave)
 {
 	struct bond_slb *slb = rtnl_dereference(bond->slb);
 
 	/* slave->slb is zero: bond_alloc_slave() zeroes the whole slave */
+	slb_rx_id_assign(bond, slave);
 	if (!slb)
 		return;
 	mutex_lock(&slb->lock);

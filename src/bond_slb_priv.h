@@ -56,7 +56,7 @@
 #define SLB_SEEN_STAMP_MS	250	/* a MAC's last-seen time, this coarse */
 #define SLB_SILENT_MS		1000	/* silent this long: not a reflection */
 #define SLB_RX_SWITCH_MS	100	/* both accept after a receive slave change */
-#define SLB_RX_SEEN		64	/* broadcasts remembered meanwhile */
+#define SLB_RX_RECENT		32	/* broadcasts each CPU remembers */
 #define SLB_CONFLICT_MS		30000	/* a MAC also used outside: no loop filter */
 #define SLB_ANNOUNCE_RATE	1024	/* announcements per second */
 #define SLB_ANNOUNCE_BURST	128	/* at once: well inside a tx queue */
@@ -165,6 +165,13 @@ struct slb_pcpu {
 	u64_stats_t bytes[SLB_BUCKETS];
 	u64_stats_t cnt[SLB_CNT_MAX];
 	struct u64_stats_sync syncp;
+	/*
+	 * The broadcast/multicast frames this CPU passed up last: fingerprint,
+	 * slave and time (bond_slb_rx.c).  Written by this CPU only, read by
+	 * all around a receive slave change.
+	 */
+	u64 rx_recent[SLB_RX_RECENT];
+	unsigned int rx_recent_next;
 };
 
 /*
@@ -203,16 +210,16 @@ struct bond_slb {
 	u32 src_count[SLB_SRC_SLOTS + 1];	/* recount scratch, under lock */
 	struct slave __rcu *rx_slave;
 	/*
-	 * A change of receive slave between two live slaves: the previous one
-	 * still accepts until rx_switch_until, and for as long again every
-	 * accepted broadcast/multicast is checked against rx_seen[] so that
-	 * the second copy of a frame is dropped (slb_rx_mcast_here()).
-	 * rx_switch_from is compared, never dereferenced; NULL: no change
-	 * under way.
+	 * Receive slave changes (bond_slb_rx.c).  A live previous receive
+	 * slave still accepts until rx_switch_until; rx_switch_from is
+	 * compared, never dereferenced, and NULL when no change is under way.
+	 * Until rx_check_until, every accepted broadcast/multicast is first
+	 * looked for in the CPUs' rx_recent[]; a stand-in for a receive slave
+	 * that lost its link pushes it on, at most once a jiffy.
 	 */
 	struct slave *rx_switch_from;
 	unsigned long rx_switch_until;
-	atomic64_t rx_seen[SLB_RX_SEEN];
+	unsigned long rx_check_until;
 	struct delayed_work work;
 	struct mutex lock;		/* control path, see top of file */
 	/* buckets whose MACs still have to be announced */

@@ -4,9 +4,8 @@
  * reaches the host once and no only copy is lost.
  *
  * - Broadcast and multicast: the receive slave only (primary if usable).
- *   When it changes between two live slaves, both accept for
- *   SLB_RX_SWITCH_MS and a second copy of a frame is recognised by its
- *   fingerprint.  Link-local frames on other slaves still reach that
+ *   Around a change, a second copy of a frame is recognised by the stamp
+ *   the first left.  Link-local frames on other slaves still reach that
  *   slave's own protocol handlers (bond_slb_deliver_exact()).
  * - Unicast: the slave its destination's bucket transmits on, which is
  *   where the switch learned the MAC; after a move the old slave accepts
@@ -66,19 +65,29 @@ struct slave *bond_slb_rx_slave_now(struct bonding *bond,
 
 /*
  * Receive slave changes without a lost or a doubled frame.  The switch
- * floods a broadcast to every slave at about the same moment; a change
- * that falls between the copies would otherwise let both or neither in.
- * So for SLB_RX_SWITCH_MS after a change both slaves accept, and for
- * twice that long every accepted copy leaves a fingerprint (its headers,
- * length and first bytes, hashed with the bond's seed) tagged with its
- * slave; a fingerprint already left by another slave means the second
- * copy.  A frame repeated on the same slave is a new frame.  Writes to
- * rx_seen[] happen only during such a window, a few per change.
+ * floods a broadcast to every slave at about the same moment, and the
+ * copies are passed up independently, on one CPU or several; a change that
+ * falls between two copies would otherwise let both in or neither.
+ *
+ * So every broadcast/multicast frame passed up leaves a stamp in a small
+ * ring of the CPU that passed it: a fingerprint (headers, length and first
+ * bytes, hashed with the bond's seed), the slave's rx_id and the time.
+ * Each CPU writes only its own ring.  Around a change (for
+ * 2 * SLB_RX_SWITCH_MS) and while a stand-in receives for a receive slave
+ * that lost its link, a frame is passed up only if no ring holds its
+ * fingerprint from another slave in that time: the second copy is dropped,
+ * whichever slave it comes in on and whichever copy comes first, also
+ * when the first was passed up before anyone knew of the change (the only
+ * way to see it is to have stamped it then).  A frame repeated on the same
+ * slave is a new frame.  A twin that arrives after SLB_RX_RECENT other
+ * broadcasts passed up on the same CPU is not recognised.
  */
 #define SLB_RX_SEEN_BYTES	64
+#define SLB_RX_WINDOW		(2 * msecs_to_jiffies(SLB_RX_SWITCH_MS))
 
-static u32 slb_rx_fingerprint(const struct bond_slb *slb,
-			      const struct sk_buff *skb, u16 vid)
+/* fingerprint (32 bits), slave (8), jiffies (24: the window is far shorter) */
+static u64 slb_rx_stamp(const struct bond_slb *slb, const struct slave *slave,
+			const struct sk_buff *skb, u16 vid, unsigned long now)
 {
 	u8 buf[SLB_RX_SEEN_BYTES];
 	unsigned int n = min_t(unsigned int, skb->len, sizeof(buf));
@@ -87,30 +96,28 @@ static u32 slb_rx_fingerprint(const struct bond_slb *slb,
 
 	if (p)
 		h = jhash(p, n, h);
-	return jhash_2words(skb->len, vid, h);
+	h = jhash_2words(skb->len, vid, h);
+	return (u64)h << 32 | (u64)slave->slb.rx_id << 24 | (now & 0xffffff);
 }
 
-/* True if another slave already passed this frame up. */
-static bool slb_rx_seen_twice(struct bond_slb *slb, const struct slave *slave,
-			      const struct sk_buff *skb, u16 vid,
-			      unsigned long now)
+/* True if another slave passed the same frame up lately, on any CPU. */
+static bool slb_rx_twin_seen(const struct bond_slb *slb, u64 mine,
+			     unsigned long now)
 {
-	u32 fp = slb_rx_fingerprint(slb, skb, vid);
-	atomic64_t *e = &slb->rx_seen[fp % SLB_RX_SEEN];
-	/* fingerprint, slave, jiffies (16 bits: the window is far shorter) */
-	u64 mine = (u64)fp << 32 | (u64)(slave->dev->ifindex & 0xffff) << 16 |
-		(now & 0xffff);
-	s64 old = atomic64_read(e);
-	int tries = 2;
+	unsigned int i;
+	int cpu;
 
-	while (tries--) {
-		if ((u64)old >> 32 == fp &&
-		    ((u64)old >> 16 & 0xffff) != (mine >> 16 & 0xffff) &&
-		    (u16)(now - old) <= 2 * msecs_to_jiffies(SLB_RX_SWITCH_MS))
-			return true;
-		if (atomic64_try_cmpxchg(e, &old, mine))
-			return false;
-		/* another CPU wrote it meanwhile, maybe the other copy: look again */
+	for_each_possible_cpu(cpu) {
+		const struct slb_pcpu *p = per_cpu_ptr(slb->pcpu, cpu);
+
+		for (i = 0; i < SLB_RX_RECENT; i++) {
+			u64 e = READ_ONCE(p->rx_recent[i]);
+
+			if (e >> 32 == mine >> 32 &&
+			    (u8)(e >> 24) != (u8)(mine >> 24) &&
+			    ((now - (unsigned long)e) & 0xffffff) <= SLB_RX_WINDOW)
+				return true;
+		}
 	}
 	return false;
 }
@@ -120,48 +127,65 @@ static bool slb_rx_mcast_here(struct bonding *bond, struct bond_slb *slb,
 			      struct slave *slave, const struct sk_buff *skb,
 			      u16 vid, unsigned long now)
 {
-	struct slave *from = READ_ONCE(slb->rx_switch_from);
+	struct slave *rx = rcu_dereference(slb->rx_slave);
+	struct slb_pcpu *p;
 	unsigned long until;
+	bool check;
+	u64 mine;
 
-	if (likely(!from))
-		return slave == bond_slb_rx_slave_now(bond, slb);
-	smp_rmb();	/* the window before its slave (slb_rx_switch_open) */
-	until = READ_ONCE(slb->rx_switch_until);
-	if (slave != bond_slb_rx_slave_now(bond, slb) &&
-	    !(slave == from && time_before(now, until)))
+	if (likely(slave == rx && slb_usable(rx))) {
+		until = READ_ONCE(slb->rx_check_until);
+		check = time_in_range_open(now, until - SLB_RX_WINDOW - 1, until);
+	} else {
+		struct slave *from = READ_ONCE(slb->rx_switch_from);
+
+		/* bonding drops what an inactive slave passes (released) */
+		if (bond_is_slave_inactive(slave))
+			return false;
+		if (slave != rx && slave != bond_slb_rx_slave_now(bond, slb)) {
+			if (likely(slave != from))
+				return false;
+			smp_rmb();	/* the window before its slave (slb_rx_switch_open) */
+			if (!time_before(now, READ_ONCE(slb->rx_switch_until)))
+				return false;
+		}
+		/*
+		 * A stand-in, the old slave's last copies, or those the receive
+		 * slave still passes after losing its link (their twins may
+		 * have come in on the stand-in first): check, from now on.
+		 */
+		until = now + SLB_RX_WINDOW;
+		if (READ_ONCE(slb->rx_check_until) != until)
+			WRITE_ONCE(slb->rx_check_until, until);
+		check = true;
+	}
+	mine = slb_rx_stamp(slb, slave, skb, vid, now);
+	if (unlikely(check) && slb_rx_twin_seen(slb, mine, now)) {
+		slb_count(slb, SLB_CNT_MCAST_DUPS);
 		return false;
-	if (!time_before(now, until + msecs_to_jiffies(SLB_RX_SWITCH_MS)))
-		return true;
-	if (!slb_rx_seen_twice(slb, slave, skb, vid, now))
-		return true;
-	slb_count(slb, SLB_CNT_MCAST_DUPS);
-	return false;
+	}
+	/* softirq: this CPU's ring has no other writer */
+	p = this_cpu_ptr(slb->pcpu);
+	WRITE_ONCE(p->rx_recent[p->rx_recent_next++ % SLB_RX_RECENT], mine);
+	return true;
 }
 
 /*
- * Open the window of slb_rx_mcast_here() for a change away from 'from'.
- * If it still receives, readers that may have seen no window yet are
- * waited for, so every copy 'from' passes up from now on leaves its
- * fingerprint before the new slave accepts anything.  If its link just
- * died, only the copies already on their way are left: waiting for them
- * would hold up the new slave at every failover (an expedited grace
- * period), so only a copy that one CPU passes up while another makes the
- * change can still be doubled.
+ * Open the window of slb_rx_mcast_here() for a change away from 'from',
+ * which still receives: it keeps accepting for SLB_RX_SWITCH_MS.  Readers
+ * that may still see no window are waited for, so that every reader that
+ * sees the new receive slave also checks.  A change away from a slave
+ * that lost its link or is leaving needs no wait: its stand-in has been
+ * checking since then.
  */
-static void slb_rx_switch_open(struct bond_slb *slb, struct slave *from,
-			       bool wait)
+static void slb_rx_switch_open(struct bond_slb *slb, struct slave *from)
 {
-	unsigned int i;
-
-	if (!READ_ONCE(slb->rx_switch_from))
-		for (i = 0; i < SLB_RX_SEEN; i++)
-			atomic64_set(&slb->rx_seen[i], 0);
 	WRITE_ONCE(slb->rx_switch_until,
 		   jiffies + msecs_to_jiffies(SLB_RX_SWITCH_MS));
+	WRITE_ONCE(slb->rx_check_until, jiffies + SLB_RX_WINDOW);
 	smp_wmb();	/* the window before its slave (slb_rx_mcast_here) */
 	WRITE_ONCE(slb->rx_switch_from, from);
-	if (wait)
-		synchronize_net();
+	synchronize_net();
 }
 
 /* The work: close the window once no copy can be checked against it. */
@@ -213,8 +237,12 @@ void bond_slb_update_rx_slave(struct bonding *bond, struct bond_slb *slb)
 	 * new slave.  Not from one being released, which the window must not
 	 * outlive.
 	 */
-	if (pick && cur && !READ_ONCE(cur->slb.leaving))
-		slb_rx_switch_open(slb, cur, slb_usable(cur));
+	if (pick && cur) {
+		if (slb_usable(cur))
+			slb_rx_switch_open(slb, cur);
+		else
+			WRITE_ONCE(slb->rx_check_until, jiffies + SLB_RX_WINDOW);
+	}
 	rcu_assign_pointer(slb->rx_slave, pick);
 	if (pick) {
 		netdev_info(bond->dev, "balance-slb: receiving broadcast/multicast on %s\n",

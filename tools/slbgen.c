@@ -3,6 +3,8 @@
  * slbgen: raw Ethernet traffic for the balance-slb selftests.
  *
  *   slbgen send IFACE [options]   frames from many source MACs
+ *     (SIGTERM or SIGINT stop send and recv early; they print their
+ *     counts all the same)
  *     -s MAC     first source MAC (default 02:10:00:00:00:00); the i-th
  *                MAC adds i to the last three bytes
  *     -n N       number of source MACs (default 1)
@@ -25,11 +27,12 @@
  *     gratuitous ARP when IPV4 is given
  *
  *   slbgen recv IFACE[,IFACE...] -t SECS [-e TYPE] [-b]
- *     (SIGTERM or SIGINT stop it early; it prints its counts all the same)
  *     counts frames of TYPE (any if -e 0) per interface, source MAC and
  *     VLAN; checks the sequence numbers slbgen put in them and prints one
  *     line per stream: "IFACE MAC VID frames reordered lost duplicates"
- *     and a last line "total frames reordered".
+ *     and a last line "total frames reordered".  On stderr, the first five
+ *     duplicates and the first five gaps of each stream, with the time
+ *     (CLOCK_MONOTONIC), for tests to match with their own log.
  *     -b  bind the sockets to TYPE instead of ETH_P_ALL: they then see
  *         only what the stack delivers to that protocol on IFACE (after
  *         rx handlers such as bonding's), not every frame the link got
@@ -73,7 +76,7 @@ struct stream {
 	int ifidx;
 	uint8_t mac[6];
 	uint16_t vid;
-	uint64_t frames, reordered, next_seq, lost, dups;
+	uint64_t frames, reordered, next_seq, lost, dups, gaps;
 	uint8_t *seen;		/* bitmap of sequence numbers received */
 	uint64_t seen_bits;
 };
@@ -175,8 +178,18 @@ static uint32_t get32(const uint8_t *p)
 	return ntohl(v);
 }
 
+/* SIGTERM/SIGINT end a send or recv early; it still prints its counts */
+static volatile sig_atomic_t recv_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	recv_stop = 1;
+}
+
 static int do_send(int argc, char **argv)
 {
+	struct sigaction sa = { .sa_handler = on_stop };
 	uint8_t src[6] = { 0x02, 0x10, 0, 0, 0, 0 }, dst[6];
 	long nmacs = 1, count = 100, rate = 1000, len = 60, vid = -1;
 	long type = 0x88b5;
@@ -226,10 +239,13 @@ static int do_send(int argc, char **argv)
 	}
 	fd = open_sock(argv[optind], ETH_P_ALL, &ifindex);
 	seq = calloc(nmacs, sizeof(*seq));
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	start = now_s();
 	next = start;
 	spurt = start;
-	while ((count == 0 || sent < count) && (secs == 0 || now_s() - start < secs)) {
+	while (!recv_stop && (count == 0 || sent < count) &&
+	       (secs == 0 || now_s() - start < secs)) {
 		uint32_t idx = sent % nmacs, m = ((uint32_t)src[3] << 16 |
 						  src[4] << 8 | src[5]) + idx;
 		uint8_t *p = frame;
@@ -306,15 +322,6 @@ static struct stream *find_stream(int ifidx, const uint8_t *mac, uint16_t vid)
 	streams[nstreams].vid = vid;
 	memcpy(streams[nstreams].mac, mac, 6);
 	return &streams[nstreams++];
-}
-
-/* SIGTERM/SIGINT end a recv early; it still prints what it counted */
-static volatile sig_atomic_t recv_stop;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	recv_stop = 1;
 }
 
 static int do_recv(int argc, char **argv)
@@ -415,6 +422,11 @@ static int do_recv(int argc, char **argv)
 					st->reordered++;
 					reordered++;
 				} else {
+					if (s > st->next_seq && ++st->gaps <= 5)
+						fprintf(stderr, "slbgen: %s: gap %llu before %llu at %.3f s\n",
+							names[i],
+							(unsigned long long)(s - st->next_seq),
+							(unsigned long long)s, now_s());
 					st->lost += s - st->next_seq;
 					st->next_seq = s + 1;
 				}

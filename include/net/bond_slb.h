@@ -42,6 +42,7 @@ struct slb_slave_info {
 	bool leaving;		/* being released: take no new buckets */
 	unsigned long flags;	/* SLB_SLAVE_* bits */
 	unsigned long lacp_until; /* jiffies: LACPDUs expected until then */
+	u8 rx_id;		/* unique in its bond, tags received broadcasts */
 };
 
 struct bond_slb;
