@@ -46,6 +46,8 @@
 #define SLB_MIN_STEP_PERMILLE	1
 #define SLB_NOISE_SIGMAS_X10	25
 #define SLB_MAX_MOVES_PER_RUN	8
+#define SLB_FINE_PCT		1
+#define SLB_EVIDENCE_RUNS	3
 
 /*
  * Decisions use each bucket's load averaged over about
@@ -105,6 +107,9 @@ struct slb_core {
 	 * over the level: the next one carries on without the noise margin.
 	 */
 	bool resume;
+	/* runs in a row that found the busiest over the fine level */
+	u8 evidence;
+	u16 evidence_slave;	/* and which slave it was */
 };
 
 struct slb_move {

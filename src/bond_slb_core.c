@@ -456,7 +456,7 @@ int slb_rebalance(struct slb_core *c, u64 now_ms, struct slb_move *moves,
 	struct slb_cand plan[SLB_MAX_MOVES_PER_RUN];
 	u64 after[SLB_MAX_MOVES_PER_RUN], over[SLB_MAX_MOVES_PER_RUN], over0;
 	struct slb_run *r = &c->run;
-	u64 bound, umax, level;
+	u64 bound, umax, level, fine, margin;
 	bool resume, capped = false;
 	u64 hot = 0;
 	int n = 0, i, keep;
@@ -470,11 +470,28 @@ int slb_rebalance(struct slb_core *c, u64 now_ms, struct slb_move *moves,
 		return 0;
 	hi = slb_busiest(c, r->load, &umax);
 	level = div_u64(bound * (100 + SLB_IMBALANCE_PCT), 100);
+	fine = div_u64(bound * (100 + SLB_FINE_PCT), 100);
+	margin = slb_margin(r, r->var[hi]);
 	resume = c->resume;
 	c->resume = false;
-	if (r->load[hi] < SLB_MIN_REBALANCE_LOAD || umax <= level ||
-	    (!resume && umax <= level + slb_margin(r, r->var[hi])))
-		return 0;
+	if (r->load[hi] < SLB_MIN_REBALANCE_LOAD || umax <= fine + margin) {
+		c->evidence = 0;
+		if (!resume || r->load[hi] < SLB_MIN_REBALANCE_LOAD || umax <= level)
+			return 0;
+	} else if (umax <= level || (!resume && umax <= level + margin)) {
+		/*
+		 * A small excess counts only once it has lasted, on the same
+		 * slave: one that moves around is traffic changing, not a
+		 * placement to correct.
+		 */
+		if (c->evidence && c->evidence_slave != hi)
+			c->evidence = 0;
+		c->evidence_slave = hi;
+		if (++c->evidence < SLB_EVIDENCE_RUNS)
+			return 0;
+		level = fine;
+	}
+	c->evidence = 0;
 	r->step = div_u64(bound * SLB_MIN_STEP_PERMILLE, 1000);
 	for (i = 0; i < (int)c->nslaves; i++)
 		if (c->slave[i].usable &&

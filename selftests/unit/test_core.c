@@ -241,6 +241,42 @@ static void test_rebalance_ignores_small_imbalance(void)
 	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
 }
 
+/*
+ * An excess under the level but over SLB_FINE_PCT is corrected once it has
+ * lasted SLB_EVIDENCE_RUNS runs on the same slave; one that changes slave
+ * between runs is traffic moving, and left alone.
+ */
+static void test_rebalance_lasting_small_excess(void)
+{
+	int i, n;
+
+	setup(2, 1000);
+	put(1, 0, 1000000);
+	put(3, 0, 30000);	/* 4.6 % over the mean: under the level */
+	put(2, 1, 940000);
+	for (i = 1; i < SLB_EVIDENCE_RUNS; i++)
+		EXPECT(slb_rebalance(&c, 100000 * i, mv, SLB_MAX_MOVES_PER_RUN) == 0);
+	n = slb_rebalance(&c, 100000 * i, mv, SLB_MAX_MOVES_PER_RUN);
+	EXPECT(n == 1 && mv[0].bucket == 3 && mv[0].to == 1);
+	/* within SLB_FINE_PCT now: nothing more, however long */
+	for (i = 0; i < 2 * SLB_EVIDENCE_RUNS; i++)
+		EXPECT(slb_rebalance(&c, 1000000 + 100000 * i, mv,
+				     SLB_MAX_MOVES_PER_RUN) == 0);
+
+	/* the same excess, on slave 0 and slave 1 by turns */
+	setup(2, 1000);
+	put(1, 0, 1000000);
+	put(3, 0, 30000);
+	put(2, 1, 940000);
+	put(4, 1, 0);
+	for (i = 0; i < 2 * SLB_EVIDENCE_RUNS; i++) {
+		EXPECT(slb_rebalance(&c, 100000 * (i + 1), mv,
+				     SLB_MAX_MOVES_PER_RUN) == 0);
+		/* the traffic shifts: the other slave is the busier one */
+		put(4, 1, i % 2 ? 0 : 120000);
+	}
+}
+
 static void test_rebalance_trigger_is_busiest_over_bound(void)
 {
 	int n;
@@ -834,5 +870,6 @@ int main(void)
 	RUN(test_evacuate_moves_only_failed);
 	RUN(test_evacuate_by_resulting_utilisation);
 	RUN(test_avg);
+	RUN(test_rebalance_lasting_small_excess);
 	return unit_done();
 }

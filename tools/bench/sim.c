@@ -162,6 +162,7 @@ static const char *outdir = "build/bench/sim";
 static const char *rev = "unknown";
 static double noise = SIM_NOISE_CV;
 static unsigned int variant;	/* --seed: 0 is the published table */
+static bool skip_algo[NALGOS];	/* --algo */
 
 static int phase_of(const struct trace *tr, unsigned int t, unsigned int *start,
 		    unsigned int *end)
@@ -519,6 +520,9 @@ static void print_trace(const struct trace *tr, const struct trace_opt *o,
 		const struct result *r = &res[a];
 		char goal[48] = "";
 
+		if (skip_algo[a])
+			continue;
+
 		if (a == 0) {
 			bool ok_r = r->mean <= SIM_GOAL_RATIO;
 			/* "fewer moves": a tie at zero counts as met */
@@ -565,9 +569,33 @@ static void print_trace(const struct trace *tr, const struct trace_opt *o,
 	}
 }
 
+/*
+ * --algo: only these (quicker runs while tuning); the others keep their
+ * place in the tables, with no results
+ */
+static void sim_pick_algos(const char *list)
+{
+	unsigned int a, kept = 0;
+
+	for (a = 0; a < NALGOS; a++) {
+		const char *p = strstr(list, algos[a]->name);
+		size_t n = strlen(algos[a]->name);
+
+		if (p && (p == list || p[-1] == ',') && (!p[n] || p[n] == ','))
+			kept++;
+		else
+			skip_algo[a] = true;
+	}
+	if (!kept) {
+		fprintf(stderr, "sim: --algo '%s' names no algorithm\n", list);
+		exit(2);
+	}
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: sim [--out DIR] [--rev STRING] [--only TRACE] [--noise CV] [--seed N]\n");
+	fprintf(stderr, "usage: sim [--out DIR] [--rev STRING] [--only TRACE] [--noise CV] [--seed N]\n"
+		"           [--algo NAME[,NAME...]]\n");
 	exit(2);
 }
 
@@ -591,7 +619,7 @@ static double parse_num(const char *arg, double lo, double hi, bool whole,
 
 int main(int argc, char **argv)
 {
-	const char *only = NULL;
+	const char *only = NULL, *pick = NULL;
 	unsigned int i, a;
 	int arg;
 
@@ -602,6 +630,8 @@ int main(int argc, char **argv)
 			rev = argv[++arg];
 		else if (!strcmp(argv[arg], "--only") && arg + 1 < argc)
 			only = argv[++arg];
+		else if (!strcmp(argv[arg], "--algo") && arg + 1 < argc)
+			pick = argv[++arg];
 		else if (!strcmp(argv[arg], "--noise") && arg + 1 < argc)
 			noise = parse_num(argv[++arg], 0, 1, false, "--noise");
 		else if (!strcmp(argv[arg], "--seed") && arg + 1 < argc)
@@ -610,6 +640,8 @@ int main(int argc, char **argv)
 		else
 			usage();
 	}
+	if (pick)
+		sim_pick_algos(pick);
 	if (mkdir(outdir, 0755) && errno != EEXIST) {
 		perror(outdir);
 		return 1;
@@ -634,8 +666,16 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		compute_opt(tr, &o);
-		for (a = 0; a < NALGOS; a++)
-			run_algo(tr, &o, algos[a], &res[a]);
+		for (a = 0; a < NALGOS; a++) {
+			if (!skip_algo[a]) {
+				run_algo(tr, &o, algos[a], &res[a]);
+				continue;
+			}
+			memset(&res[a], 0, sizeof(res[a]));
+			res[a].ratio = calloc(tr->secs, sizeof(*res[a].ratio));
+			res[a].util = calloc((size_t)tr->secs * tr->nslaves,
+					     sizeof(*res[a].util));
+		}
 		print_trace(tr, &o, res);
 		if (tr->plot)
 			write_plot(tr, &o, res);
