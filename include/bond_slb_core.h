@@ -29,7 +29,9 @@
  *   and is more than SLB_IMBALANCE_PCT above the bound (the level), by
  *   more than the noise of its measured load (SLB_NOISE_SIGMAS_X10 / 10
  *   standard deviations); right after a run cut short by the move cap,
- *   being over the level is enough.
+ *   being over the level is enough.  An excess over SLB_FINE_PCT (same
+ *   margin) found on the same slave by SLB_EVIDENCE_RUNS runs in a row
+ *   makes the run go on with that as the level.
  * - It then plans up to SLB_MAX_MOVES_PER_RUN moves, each off the then
  *   busiest slave while that is over the level, then off each slave that
  *   began the run over the level until it is below by its noise margin;

@@ -11,7 +11,9 @@
  *
  * - acts when the busiest slave is over the level by more than the noise
  *   of its measured load, or over it at all right after a run the move
- *   cap cut short;
+ *   cap cut short; or, with the level at 1 % above the bound, when three
+ *   runs in a row found the same slave over that by its noise (an excess
+ *   that lasts is the placement; one that changes slave is traffic);
  * - plans moves one bucket at a time, each to the slave that leaves the
  *   pair most even: off the busiest while it is over the level, then off
  *   each slave that began the run over the level until it is below by its
