@@ -37,7 +37,9 @@
  *   began the run over the level until it is below by its noise margin;
  *   each move lowers the giver by SLB_MIN_STEP_PERMILLE and leaves the
  *   receiver below where the giver was.  No slave both gives and takes
- *   in one run.
+ *   in one run, except in a swap: when no single bucket of the busiest
+ *   can go, one of its buckets for a lighter one of a slave untouched so
+ *   far, carried out whole or not at all.
  * - The plan is kept only if it clears the overload (utilisation above
  *   the level, summed over the slaves) or lowers it by SLB_MIN_GAIN_PCT
  *   of the bound; otherwise nothing moves.
@@ -59,6 +61,7 @@
 #define SLB_AVG_SPAN_PCT	120
 #define SLB_AVG_DEFAULT_INTERVAL_MS	10000	/* for interval 0 (never) */
 #define SLB_AVG_MAX_SPAN_MS	86400000U
+#define SLB_GONE_MS		3000
 
 struct slb_core_slave {
 	u32 speed_mbps;		/* 0 = unknown */
@@ -80,6 +83,7 @@ struct slb_core_bucket {
 	 */
 	u64 dev;
 	u64 last_move_ms;	/* when it last changed slave */
+	u32 silent_ms;		/* since its last byte (slb_avg_sample()) */
 	u16 slave;		/* index into slaves, SLB_NO_SLAVE if none */
 	bool moved_ever;
 };
@@ -93,6 +97,7 @@ struct slb_run {
 	u64 var[SLB_MAX_SLAVES];	/* sum of squared deviations, util^2 */
 	u64 moved[SLB_BUCKETS / 64];	/* buckets planned to move */
 	u64 gave, took;			/* slaves, as bits */
+	u8 mine[SLB_BUCKETS];		/* the giver's buckets, for a swap */
 	u64 step, noise;
 	u64 now_ms;
 };
@@ -203,6 +208,15 @@ int slb_evacuate(struct slb_core *c, u16 failed, u64 now_ms,
  * slb_avg_span() is the span for a rebalance interval (0: the default).
  */
 u64 slb_avg(u64 old, u64 sample, u32 elapsed_ms, u32 span_ms);
+/*
+ * One sample of a bucket: its noise (bk->dev) and silence (bk->silent_ms)
+ * kept up to date, the new average returned.  A bucket silent for
+ * SLB_GONE_MS has left (its VMs went away, stopped or moved): its average
+ * and noise drop to 0 at once instead of fading over the span, so that
+ * the next run sees the load that is really there.
+ */
+u64 slb_avg_sample(struct slb_core_bucket *bk, u64 avg, u64 sample,
+		   u32 elapsed_ms, u32 span_ms);
 u64 slb_avg_dev(u64 dev, u64 avg, u64 sample, u32 elapsed_ms, u32 span_ms);
 u32 slb_avg_span(u32 interval_ms);
 

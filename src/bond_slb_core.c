@@ -19,7 +19,8 @@
  *   each slave that began the run over the level until it is below by its
  *   noise margin, so that noise cannot take it back over (hysteresis).
  *   Slaves that began under the level are left alone; no slave both gives
- *   and takes; at most SLB_MAX_MOVES_PER_RUN moves;
+ *   and takes; at most SLB_MAX_MOVES_PER_RUN moves; when no single bucket
+ *   can go, a swap with a slave untouched so far (both moves or none);
  * - carries out the shortest part of the plan that gets as far as all of
  *   it, if it clears the overload or lowers it by SLB_MIN_GAIN_PCT of the
  *   bound.
@@ -79,6 +80,24 @@ u64 slb_avg_dev(u64 dev, u64 avg, u64 sample, u32 elapsed_ms, u32 span_ms)
 		return dev;
 	return slb_towards(dev, sample > avg ? sample - avg : avg - sample,
 			   elapsed_ms, span_ms);
+}
+
+u64 slb_avg_sample(struct slb_core_bucket *bk, u64 avg, u64 sample,
+		   u32 elapsed_ms, u32 span_ms)
+{
+	if (sample) {
+		bk->silent_ms = 0;
+	} else if (bk->silent_ms < SLB_GONE_MS) {
+		bk->silent_ms += elapsed_ms;
+		if (bk->silent_ms >= SLB_GONE_MS) {
+			bk->dev = 0;
+			return 0;
+		}
+	} else {
+		return 0;
+	}
+	bk->dev = slb_avg_dev(bk->dev, avg, sample, elapsed_ms, span_ms);
+	return slb_avg(avg, sample, elapsed_ms, span_ms);
 }
 
 /* floor(sqrt(x)) */
@@ -334,6 +353,7 @@ struct slb_cand {
 	u64 max;	/* the pair's new maximum */
 	u64 load;
 	int bucket;
+	int back;	/* a swap: the bucket that comes back, else -1 */
 	u16 to;
 };
 
@@ -383,6 +403,7 @@ static bool slb_pick(const struct slb_core *c, const struct slb_run *r,
 			cand.max = nh > ns ? nh : ns;
 			cand.load = bk->load;
 			cand.bucket = b;
+			cand.back = -1;
 			cand.to = s;
 			/* the square root last: most candidates lose before */
 			if (!slb_cand_better(&cand, best))
@@ -394,6 +415,67 @@ static bool slb_pick(const struct slb_core *c, const struct slb_run *r,
 			      (dh > ds ? dh - ds : ds - dh);
 			gap = slb_margin(r, var);
 			if (ns + gap <= uhi)
+				*best = cand;
+		}
+	}
+	return best->bucket >= 0;
+}
+
+static bool slb_movable(const struct slb_core *c, const struct slb_run *r,
+			unsigned int b)
+{
+	return !((r->moved[b / 64] >> (b % 64)) & 1) &&
+	       !slb_cooling(c, b, r->now_ms);
+}
+
+/*
+ * When no single bucket can go, the best swap: a bucket of hi for a
+ * lighter one of another slave that neither gave nor took yet, under the
+ * same conditions as a move (lower hi by the step, leave the other below
+ * uhi by the step and the noise).  Only elephants need it: a few heavy
+ * buckets whose placement no single move improves.
+ */
+static bool slb_pick_swap(const struct slb_core *c, struct slb_run *r,
+			  u16 hi, u64 uhi, struct slb_cand *best)
+{
+	unsigned int b2, i, nmine = 0;
+
+	best->bucket = -1;
+	if ((r->took | r->gave) & (1ULL << hi) || uhi <= r->step)
+		return false;
+	/* hi's candidates once, then one pass over the others' buckets */
+	for (i = 0; i < SLB_BUCKETS; i++)
+		if (c->bucket[i].slave == hi && c->bucket[i].load &&
+		    slb_movable(c, r, i))
+			r->mine[nmine++] = i;
+	for (b2 = 0; b2 < SLB_BUCKETS; b2++) {
+		const struct slb_core_bucket *bk2 = &c->bucket[b2];
+		u16 s = bk2->slave;
+		u64 gap;
+
+		if (s >= c->nslaves || s == hi || !c->slave[s].usable ||
+		    (r->gave | r->took) & (1ULL << s) || !slb_movable(c, r, b2))
+			continue;
+		gap = slb_margin(r, r->var[hi] + r->var[s]);
+		for (i = 0; i < nmine; i++) {
+			const struct slb_core_bucket *bk = &c->bucket[r->mine[i]];
+			struct slb_cand cand;
+			u64 nh, ns;
+
+			if (bk2->load >= bk->load)
+				continue;
+			nh = slb_util(r->load[hi] - bk->load + bk2->load,
+				      c->slave[hi].speed_mbps);
+			ns = slb_util(r->load[s] + bk->load - bk2->load,
+				      c->slave[s].speed_mbps);
+			if (nh > uhi - r->step || ns + r->step + gap > uhi)
+				continue;
+			cand.max = nh > ns ? nh : ns;
+			cand.load = bk->load - bk2->load;
+			cand.bucket = r->mine[i];
+			cand.back = b2;
+			cand.to = s;
+			if (slb_cand_better(&cand, best))
 				*best = cand;
 		}
 	}
@@ -452,10 +534,24 @@ static u64 slb_overload(const struct slb_core *c, const u64 *load, u64 level)
 	return sum;
 }
 
+/* The plan moves bucket b from slave 'from' to 'to': the run's view. */
+static void slb_plan_move(const struct slb_core *c, struct slb_run *r,
+			  unsigned int b, u16 from, u16 to)
+{
+	u64 df = slb_dev_util(c, b, from), dt = slb_dev_util(c, b, to);
+
+	r->load[from] -= c->bucket[b].load;
+	r->load[to] += c->bucket[b].load;
+	r->var[from] -= df * df;
+	r->var[to] += dt * dt;
+	r->moved[b / 64] |= 1ULL << (b % 64);
+}
+
 int slb_rebalance(struct slb_core *c, u64 now_ms, struct slb_move *moves,
 		  int max_moves)
 {
-	struct slb_cand plan[SLB_MAX_MOVES_PER_RUN];
+	struct slb_cand plan[SLB_MAX_MOVES_PER_RUN], cand = { .bucket = -1 };
+	bool half[SLB_MAX_MOVES_PER_RUN];
 	u64 after[SLB_MAX_MOVES_PER_RUN], over[SLB_MAX_MOVES_PER_RUN], over0;
 	struct slb_run *r = &c->run;
 	u64 bound, umax, level, fine, margin;
@@ -508,7 +604,6 @@ int slb_rebalance(struct slb_core *c, u64 now_ms, struct slb_move *moves,
 	 * short by the move cap is carried on by the next run (resume).
 	 */
 	for (;;) {
-		const struct slb_core_bucket *bk;
 		u64 uhi;
 
 		hi = slb_giver(c, r, level, hot, &uhi);
@@ -518,20 +613,30 @@ int slb_rebalance(struct slb_core *c, u64 now_ms, struct slb_move *moves,
 			capped = true;
 			break;
 		}
-		if (!slb_pick(c, r, hi, uhi, &plan[n]))
+		if (!slb_pick(c, r, hi, uhi, &cand) &&
+		    (n + 2 > max_moves || !slb_pick_swap(c, r, hi, uhi, &cand)))
 			break;
-		bk = &c->bucket[plan[n].bucket];
-		r->load[hi] -= bk->load;
-		r->load[plan[n].to] += bk->load;
-		r->var[hi] -= slb_dev_util(c, plan[n].bucket, hi) *
-			     slb_dev_util(c, plan[n].bucket, hi);
-		r->var[plan[n].to] += slb_dev_util(c, plan[n].bucket, plan[n].to) *
-				     slb_dev_util(c, plan[n].bucket, plan[n].to);
-		r->moved[plan[n].bucket / 64] |= 1ULL << (plan[n].bucket % 64);
+		slb_plan_move(c, r, cand.bucket, hi, cand.to);
+		plan[n].bucket = cand.bucket;
+		plan[n].to = cand.to;
+		if (cand.back >= 0) {
+			/* half a swap: never carried out alone */
+			half[n++] = true;
+			slb_plan_move(c, r, cand.back, cand.to, hi);
+			plan[n].bucket = cand.back;
+			plan[n].to = hi;
+			r->gave |= 1ULL << cand.to;
+			r->took |= 1ULL << hi;
+		}
+		half[n] = false;
 		r->gave |= 1ULL << hi;
-		r->took |= 1ULL << plan[n].to;
+		r->took |= 1ULL << cand.to;
 		slb_busiest(c, r->load, &after[n]);
 		over[n] = slb_overload(c, r->load, level);
+		if (n && half[n - 1]) {
+			after[n - 1] = after[n];
+			over[n - 1] = over[n];
+		}
 		n++;
 	}
 	if (!n)
@@ -541,7 +646,8 @@ int slb_rebalance(struct slb_core *c, u64 now_ms, struct slb_move *moves,
 	 * it, and only if that is worth its moves: it clears the overload, or
 	 * lowers it by SLB_MIN_GAIN_PCT of the bound.
 	 */
-	for (keep = 1; keep < n && after[keep - 1] > after[n - 1]; keep++)
+	for (keep = 1; keep < n && (half[keep - 1] ||
+				    after[keep - 1] > after[n - 1]); keep++)
 		;
 	if (over[keep - 1] >= over0 ||
 	    (over[keep - 1] && (over0 - over[keep - 1]) * 100 <

@@ -485,10 +485,9 @@ void bond_slb_sample(struct bond_slb *slb, unsigned long now)
 		total = slb_bucket_bytes(slb, i);
 		rate = div_u64((total - bk->bytes_seen) * 1000, elapsed);
 		bk->bytes_seen = total;
-		/* decisions: a slow average and its noise (kept in slb->core) */
-		slb->core.bucket[i].dev = slb_avg_dev(slb->core.bucket[i].dev,
-						      bk->load, rate, elapsed, span);
-		bk->load = slb_avg(bk->load, rate, elapsed, span);
+		/* decisions: a slow average, its noise and silence (slb->core) */
+		bk->load = slb_avg_sample(&slb->core.bucket[i], bk->load, rate,
+					  elapsed, span);
 		/* expired for good, not again once jiffies wrap */
 		if (bk->rx_prev && !slb_rx_grace(bk, now))
 			WRITE_ONCE(bk->rx_prev, NULL);

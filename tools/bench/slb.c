@@ -126,9 +126,8 @@ static bool slb_sim_tick(void *st, unsigned int t)
 		struct slb_core_bucket *bk = &s->c.bucket[b];
 		u64 rate = s->tr->bytes[TR_IDX(t, b)];
 
-		bk->dev = slb_avg_dev(bk->dev, bk->load, rate,
-				      SLB_SIM_SAMPLE_MS, span);
-		bk->load = slb_avg(bk->load, rate, SLB_SIM_SAMPLE_MS, span);
+		bk->load = slb_avg_sample(bk, bk->load, rate, SLB_SIM_SAMPLE_MS,
+					  span);
 		if (bk->slave < s->c.nslaves)
 			s->placed_load[bk->slave] += rate;
 	}
