@@ -29,6 +29,10 @@
  *   churn     MACs arrive (Poisson) and leave (exp. lifetime, mean
  *             600 s), lognormal rates (sigma 1)
  *   fail      lognormal rates; one slave fails at 1200 s, returns at 2400 s
+ *   peers     make bench-peers' churn run: 12 VMs at rates in the ratios
+ *             300:200:150:100:80:60:50:40:30:20:20:10; every 30 s two of
+ *             them leave and two new ones (new MACs, a rate from the
+ *             list) take their places
  * "True" load is a MAC's offered rate in that second.  The byte counters
  * the algorithms read add per-second burstiness (uniform, coefficient of
  * variation 10 % per MAC), so a rebalancer that chases noise shows up as
@@ -131,6 +135,11 @@ static struct trace traces[] = {
 	{ TR("fail-2x10G-64",      "fail",    EQ2,  64), FAIL(1) },
 	{ TR("fail-4mix-512",      "fail",    MIX4, 512), FAIL(0), .plot = true },
 	{ TR("fail-8x10G-1024",    "fail",    EQ8,  1024), FAIL(3) },
+	/*
+	 * shaped like make bench-peers' churn run: 12 VMs, 2 replaced every
+	 * 30 s (last, so that the traces before keep their seeds)
+	 */
+	{ TR("peers-2x10G-12",     "peers",   EQ2,  12), DYN },
 };
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))

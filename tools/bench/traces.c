@@ -18,6 +18,12 @@
 #define SIM_CHURN_LIFE_S	600.0
 #define SIM_ELEPH_SHARE		0.8	/* of the bytes, on few MACs */
 #define SIM_ZIPF_S		1.0
+/* "peers": bench-peers' churn run (tools/bench/vm/peers.sh, fig_churn) */
+#define SIM_PEERS_STEP_S	30
+static const double sim_peers_rates[] = {
+	300, 200, 150, 100, 80, 60, 50, 40, 30, 20, 20, 10,
+};
+#define SIM_PEERS_SLOTS	(sizeof(sim_peers_rates) / sizeof(sim_peers_rates[0]))
 
 u64 sim_mix64(u64 x)
 {
@@ -65,6 +71,7 @@ struct gen {
 	struct sim_mac *mac;
 	unsigned int nmac, cap;
 	double unit;		/* bytes/s per unit of relative rate */
+	unsigned int slot[SIM_PEERS_SLOTS];	/* "peers": each VM's MAC */
 };
 
 static u16 gen_bucket(struct gen *g)
@@ -149,6 +156,12 @@ static void gen_population(struct gen *g)
 			m->until = sim_rng_exp(&g->rng, m->on ? SIM_VOIP_ON_S :
 					       SIM_VOIP_OFF_S);
 		}
+	} else if (!strcmp(tr->kind, "peers")) {
+		/* the same VMs as bench-peers' churn run, at its rates */
+		for (i = 0; i < SIM_PEERS_SLOTS; i++) {
+			g->slot[i] = g->nmac;
+			gen_add(g, sim_peers_rates[i]);
+		}
 	} else {	/* churn, failover: lognormal rates */
 		for (i = 0; i < n; i++) {
 			struct sim_mac *m = gen_add(g, gen_logn(g, SIM_LOGN_SIGMA));
@@ -160,6 +173,10 @@ static void gen_population(struct gen *g)
 	/* the expected total is tr->load of the capacity */
 	if (!strcmp(tr->kind, "churn") || !strcmp(tr->kind, "voip")) {
 		sum = n;	/* rates have mean 1 (voip: 1 / duty while on) */
+	} else if (!strcmp(tr->kind, "peers")) {
+		/* newcomers draw from the list: its mean, times the slots */
+		for (i = 0; i < SIM_PEERS_SLOTS; i++)
+			sum += sim_peers_rates[i];
 	} else {
 		for (i = 0; i < g->nmac; i++)
 			sum += g->mac[i].rate;
@@ -204,6 +221,18 @@ int trace_generate(struct trace *tr)
 				m->on = !m->on;
 				m->until += sim_rng_exp(&g.rng, m->on ? SIM_VOIP_ON_S :
 							SIM_VOIP_OFF_S);
+			}
+		}
+		/* "peers": every step two VMs leave and two others come */
+		if (!strcmp(tr->kind, "peers") && t && t % SIM_PEERS_STEP_S == 0) {
+			for (i = 0; i < 2; i++) {
+				unsigned int k = sim_rng_next(&g.rng) % SIM_PEERS_SLOTS;
+				double r = sim_peers_rates[sim_rng_next(&g.rng) %
+							   SIM_PEERS_SLOTS];
+
+				g.mac[g.slot[k]].present = false;
+				g.slot[k] = g.nmac;
+				gen_add(&g, r);
 			}
 		}
 		while (next_arrival && next_arrival <= t) {
