@@ -139,8 +139,13 @@ static bool slb_rx_mcast_here(struct bonding *bond, struct bond_slb *slb,
 	} else {
 		struct slave *from = READ_ONCE(slb->rx_switch_from);
 
-		/* bonding drops what an inactive slave passes (released) */
-		if (bond_is_slave_inactive(slave))
+		/*
+		 * bonding drops what an inactive slave passes (released), so
+		 * it must not stamp it.  Read unlocked, as bond_handle_frame()
+		 * reads it: only a release landing between the two reads
+		 * could cost that one frame.
+		 */
+		if (data_race(bond_is_slave_inactive(slave)))
 			return false;
 		if (slave != rx && slave != bond_slb_rx_slave_now(bond, slb)) {
 			if (likely(slave != from))
