@@ -37,7 +37,7 @@
 #define SLB_MIN_INTERVAL_MS	100	/* shortest non-zero interval */
 #define SLB_MAX_INTERVAL_MS	86400000 /* one day */
 #define SLB_DEFAULT_INTERVAL_MS	10000
-#define SLB_DEFAULT_COOLDOWN_MS	30000	/* a moved bucket stays put */
+#define SLB_DEFAULT_COOLDOWN_MS	60000	/* a moved bucket stays put: a minute */
 #define SLB_DEFAULT_GAP_MS	50	/* idle time before a bucket moves */
 #define SLB_MAX_GAP_MS		1000
 #define SLB_MOVE_MAX_WAIT_MS	2000	/* a bucket that never idles moves anyway */

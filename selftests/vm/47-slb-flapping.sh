@@ -26,11 +26,11 @@ topo_vms 0
 gen_add
 in_ns srv slbgen send srv0 -s $SRV_MAC -c 1 >/dev/null
 
-check_eq "default slb_move_cooldown is 30 s" "$(cat $SYS/slb_move_cooldown)" 30000
+check_eq "default slb_move_cooldown is 60 s" "$(cat $SYS/slb_move_cooldown)" 60000
 for bad in -1 86400001 1e3 "" 99999999999; do
 	check_fail "slb_move_cooldown '$bad' refused" sh -c "echo '$bad' >$SYS/slb_move_cooldown"
 done
-check_eq "slb_move_cooldown unchanged" "$(cat $SYS/slb_move_cooldown)" 30000
+check_eq "slb_move_cooldown unchanged" "$(cat $SYS/slb_move_cooldown)" 60000
 
 # four MACs in four different buckets
 macs=()

@@ -81,7 +81,7 @@ static struct slb_param slb_move_cooldown = {
 };
 module_param_cb(slb_move_cooldown, &slb_param_ops, &slb_move_cooldown, 0444);
 MODULE_PARM_DESC(slb_move_cooldown,
-		 "balance-slb: ms a moved bucket stays on its slave before rebalancing may move it again, 0..86400000 (default 30000)");
+		 "balance-slb: ms a moved bucket stays on its slave before rebalancing may move it again, 0..86400000 (default 60000)");
 
 static struct slb_param slb_mac_table_size = {
 	&bond_slb_defaults.mac_table_size, &bond_slb_range_mac_table

@@ -12,7 +12,7 @@
  *   rebalance interval; the core decides on those averages;
  * - slb_rebalance() runs every rebalance interval (10 s), and every second
  *   for SLB_FAILBACK_MS after a slave comes up, with at most
- *   SLB_MAX_MOVES_PER_RUN moves and a 30 s per-bucket cooldown;
+ *   SLB_MAX_MOVES_PER_RUN moves and a 60 s per-bucket cooldown;
  * - a slave going down is evacuated by slb_evacuate() at once; those forced
  *   moves do not start a cooldown (slb_apply(..., stamp = false)).
  *
@@ -24,7 +24,7 @@
 #include "sim.h"
 
 #define SLB_SIM_INTERVAL_MS	10000	/* SLB_DEFAULT_INTERVAL_MS */
-#define SLB_SIM_COOLDOWN_MS	30000	/* SLB_COOLDOWN_MS */
+#define SLB_SIM_COOLDOWN_MS	60000	/* SLB_DEFAULT_COOLDOWN_MS */
 #define SLB_SIM_FAILBACK_MS	10000	/* SLB_FAILBACK_MS */
 #define SLB_SIM_SAMPLE_MS	1000	/* SLB_SAMPLE_MS */
 
