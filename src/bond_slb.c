@@ -243,8 +243,11 @@ static void slb_rx_id_assign(struct bonding *bond, struct slave *slave)
 	bond_for_each_slave(bond, other, iter)
 		if (other != slave)
 			__set_bit(other->slb.rx_id, used);
-	/* bond_slb_can_enslave() allows far fewer slaves than ids */
-	slave->slb.rx_id = find_first_zero_bit(used, 1 << 8);
+	/*
+	 * bond_slb_can_enslave() allows far fewer slaves than ids.  The
+	 * receive path may already read it (0 until then: no twin is seen)
+	 */
+	WRITE_ONCE(slave->slb.rx_id, find_first_zero_bit(used, 1 << 8));
 }
 
 void bond_slb_slave_added(struct bonding *bond, struct slave *slave)

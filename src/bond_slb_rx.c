@@ -97,7 +97,8 @@ static u64 slb_rx_stamp(const struct bond_slb *slb, const struct slave *slave,
 	if (p)
 		h = jhash(p, n, h);
 	h = jhash_2words(skb->len, vid, h);
-	return (u64)h << 32 | (u64)slave->slb.rx_id << 24 | (now & 0xffffff);
+	return (u64)h << 32 | (u64)READ_ONCE(slave->slb.rx_id) << 24 |
+	       (now & 0xffffff);
 }
 
 /* True if another slave passed the same frame up lately, on any CPU. */
