@@ -176,6 +176,16 @@ bench-peers:
 
 .PHONY: bench-peers
 
+# balance-slb against Open vSwitch's balance-slb over BENCH_CHURN_RUNS (5)
+# churn runs of BENCH_CHURN_SECS (600) s each, interleaved in one boot of
+# the newest 7.x (or KVER=), a new hash seed and schedule per run: balance
+# (util/opt) with its paired intervals, moves, most moves of one MAC in
+# 60 s (~105 min)
+bench-churn:
+	@KVER=$(KVER_PEERS) $(ROOT)/tools/bench/churn.sh
+
+.PHONY: bench-churn
+
 # balance-slb at its stated limits (64 slaves, a full 65536-entry MAC table
 # over 4094 VLANs), measured in the kernel (ftrace, kprobes) in one boot of
 # the newest 7.x (or KVER=): memory per bond, the work item, a rebalance,

@@ -22,49 +22,17 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-KVER=${KVER:-$("$ROOT/tools/kernel.sh" latest 7.x)}
-OUT=${OUT:-$ROOT/build/bench/peers}
-mkdir -p "$OUT"
-make -s -C "$ROOT" module slbgen KVER="$KVER" >"$OUT/build.log" 2>&1 ||
-	{ tail -20 "$OUT/build.log"; exit 1; }
-img=$("$ROOT/tools/kernel.sh" image "$KVER")
-tree=$("$ROOT/tools/vm/guest-debs.sh" openvswitch-switch openvswitch-common \
-	nftables libnftables1 libnftnl11 libxdp1)
-mods="openvswitch nf_tables"
-# openvswitch's libcrc32c (6.1) wants crc32c by an alias that the
-# initramfs builder cannot follow
-! find "$img/lib/modules/$KVER" -name 'libcrc32c.ko*' | grep -q . ||
-	mods+=" crc32c_generic"
+BENCH=bench-peers
+# shellcheck source=tools/bench/peers-boot.sh
+source "$ROOT/tools/bench/peers-boot.sh"
 
 secs=${BENCH_CHURN_SECS:-600}
-# vm_boot NAME TCG PARTS: one boot running the guest benchmark's PARTS
-vm_boot() {
-	local t=$OUT/$1/tests v
-	rm -rf "$t"
-	mkdir -p "$t/vm"
-	cp "$ROOT/selftests/lib.sh" "$ROOT/selftests/slb.sh" "$t/"
-	cp "$ROOT/tools/bench/vm/peers.sh" "$t/vm/"
-	# the guest has no environment of ours: the settings go along as a file
-	for v in BENCH_CHURN_SECS BENCH_FAILOVER_ROUNDS BENCH_SYSTEMS; do
-		[ -z "${!v:-}" ] || printf '%s=%q\n' "$v" "${!v}"
-	done >"$t/bench.env"
-	printf 'BENCH_PARTS=%q\n' "$3" >>"$t/bench.env"
-	"$ROOT/tools/vm/run.sh" --kver "$KVER" --image-root "$img" \
-		--extra-bin "$ROOT/build/tools/slbgen" --extra-tree "$tree" \
-		--extra-modules "$mods" --module "$ROOT/build/$KVER/bonding.ko" \
-		--tests "$t" --out "$OUT/$1" --timeout $((5 * (secs + 300))) \
-		--tcg-thread "$2" >"$OUT/$1.log" 2>&1 || true
-	grep -q 'BENCH peers' "$OUT/$1/ktap.log" 2>/dev/null ||
-		{ echo "bench-peers: no figures; see $OUT/$1.log and $OUT/$1/"; exit 1; }
-	grep -q '^ok .*kernel_log_clean' "$OUT/$1.log" ||
-		echo "bench-peers: the guest's kernel log has a report, see $OUT/$1/console.log" >&2
-}
 # everything on the wall clock; instructions per frame under -icount
 parts=${BENCH_PARTS:-failover reorder duplicates own migration move churn spoof insn}
 wall=${parts/insn/}
-[ -z "${wall// /}" ] || vm_boot wall single "$wall"
-[[ " $parts " != *" insn "* ]] || vm_boot icount icount insn
-log=$(ls "$OUT"/{wall,icount}/ktap.log 2>/dev/null)
+[ -z "${wall// /}" ] || vm_boot wall single "$wall" $((5 * (secs + 300))) peers
+[[ " $parts " != *" insn "* ]] || vm_boot icount icount insn $((5 * (secs + 300))) peers
+log=$(ls "$OUT"/{wall,icount}/ktap.log 2>/dev/null || :)
 
 awk '$2 == "BENCH" && $3 == "peers" { note = ""
 	for (i = 7; i <= NF; i++) note = note (i > 7 ? " " : "") $i
@@ -74,10 +42,8 @@ awk '$2 == "BENCH" && $3 == "util" { printf "%s,%s,%s,%s,%.3f\n", $4, $5, $6, $7
 	sed '1i system,second,eth0 bytes,eth1 bytes,optimal busiest share' >"$OUT/util.csv"
 
 {
-	echo "balance-slb and its peers, kernel $KVER, $(date -u +%Y-%m-%d)," \
-		"bonding.ko $(git -C "$ROOT" describe --always --dirty)"
-	echo "host: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); guest: QEMU TCG, 2 vCPUs"
-	echo "Open vSwitch $(sed -n 's/^openvswitch-switch=//p' "$tree/.done"), nftables $(sed -n 's/^nftables=//p' "$tree/.done")"
+	bench_header "balance-slb and its peers"
+	echo "Open vSwitch $(deb_version openvswitch-switch), nftables $(deb_version nftables)"
 	echo
 	awk -F, -v secs="$secs" '
 	FILENAME ~ /util/ && FNR > 1 { tot = $3 + $4; if (tot == 0) next

@@ -24,6 +24,11 @@
 # VALUE "n/a" with the reason as the note where a system has no such
 # behaviour; "BENCH util SYSTEM SECOND ETH0-BYTES ETH1-BYTES OPT-SHARE" per
 # second of the churn run.
+# The part "churns" (tools/bench/churn.sh) is not run per system but on its
+# own: BENCH_CHURN_RUNS churn runs of each system, interleaved (see churns
+# below); its lines are "BENCH churn SYSTEM RUN SECOND ETH0-BYTES
+# ETH1-BYTES OPT-SHARE", "BENCH churnfig SYSTEM RUN FIGURE VALUE" and
+# "BENCH churnmv SYSTEM RUN SECOND MAC", one per move of a churn VM's MAC.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../slb.sh"
 # the host's settings (tools/bench/peers.sh)
@@ -32,6 +37,10 @@ source "$(dirname "$0")/../slb.sh"
 SYSTEMS=${BENCH_SYSTEMS:-balance-slb ovs-balance-slb nm-balance-slb balance-tlb active-backup}
 FROUNDS=${BENCH_FAILOVER_ROUNDS:-3}
 CHURN_SECS=${BENCH_CHURN_SECS:-600}
+CHURN_RUNS=${BENCH_CHURN_RUNS:-1}
+# run r has the schedule of seed CHURN_SEED + r: run 1 that of the part
+# churn (7)
+CHURN_SEED=${BENCH_CHURN_SEED:-6}
 IV=10000	# rebalance interval (ms), balance-slb and Open vSwitch alike
 A=02:45:00:00:00:01	# the streaming VM of the failover and move figures
 G=02:46:00:00:00:01	# a VM whose own frames must not come back
@@ -53,6 +62,9 @@ ovs_start() {
 	/usr/lib/openvswitch-switch/ovs-vswitchd --pidfile --detach --log-file \
 		2>/dev/null || skip "ovs-vswitchd did not start"
 	OVS_LOG=/var/log/openvswitch/ovs-vswitchd.log
+	# a rebalance's "shift NkB of load (with hash H)" line is INFO up to
+	# 3.5 and DBG from 3.6 on: logged either way
+	ovs-appctl vlog/set bond:file:dbg >/dev/null
 }
 
 # --- NetworkManager's nftables recipe --------------------------------------
@@ -121,9 +133,13 @@ sys_up() {
 	topo_switch 2
 	case $SYS in
 	ovs-balance-slb)
+		# OVS_BASIS: the Port's other_config:bond-hash-basis
+		# (vswitchd/vswitch.xml), hashed with each source MAC
 		ovs-vsctl add-br hbr0 -- add-bond hbr0 bond0 eth0 eth1 \
 			bond_mode=balance-slb lacp=off \
-			other_config:bond-rebalance-interval=$IV || die "ovs bond"
+			other_config:bond-rebalance-interval=$IV \
+			${OVS_BASIS:+other_config:bond-hash-basis=$OVS_BASIS} ||
+			die "ovs bond"
 		SLB_LINKS+=(hbr0)
 		ipb <<-EOF
 			link set eth0 up
@@ -392,6 +408,8 @@ churn_start() {	# churn_start SLOT GEN RATE SECS
 		-d $SRV_MAC -e 0800 -x "$hdr" >/dev/null 2>&1 &
 	CPID[$1]=$!
 	CRATE[$1]=$3
+	CMAC[$1]=$mac
+	CBORN[$1]=$CHURN_T
 }
 # a sender that ended early (its pid since reused) is not killed again
 churn_stop() { ! grep -qs slbgen "/proc/$1/cmdline" || kill "$1"; }
@@ -404,20 +422,93 @@ churn_opt() {	# prints the best share of the busiest link, in 1/1000
 	done
 	echo $(((max * 2 > sum ? max : (sum + 1) / 2) * 1000 / sum))
 }
-fig_churn() {
-	local n=${#CHURN_RATES[@]} i t t0 step gen=0 b0 b1 p0 p1 moves0
-	CPID=() CRATE=()
-	RANDOM=7
+# the system's count of MAC (bucket or hash) moves so far; empty where it
+# has none
+churn_moves() {
+	case $SYS in
+	balance-slb) proc_val "Total moves" ;;
+	ovs-balance-slb) grep -c 'kB of load' "$OVS_LOG" ;;
+	esac
+}
+
+# Per-MAC moves (churn_run's TRACK), what a switch's MAC-flap detection
+# counts.  balance-slb: each second the bucket table (debugfs, mounted by
+# the VM's init) is read; a churn VM's MAC listed under a bucket whose
+# move count rose (or whose slave changed) moved that many times: a
+# bucket's move moves every MAC in it, and the module announces every MAC
+# it knows in the bucket, so MACs of VMs that left and are not yet aged
+# out count too.  Open vSwitch: at the end of the run, each "shift ...
+# (with hash H)" line of its log is a move of every churn VM's MAC that
+# hashes to H (ovs-appctl bond/hash MAC 0 BASIS: untagged) and was sending
+# then; the line's timestamp (UTC, ms) gives the second.
+SLB_TABLE=$SLB_DBG/$SLB_BOND/slb_buckets
+# The second of a bucket's move is the table's (its since_move_ms): not
+# one of the polling.
+slb_churn_poll() {	# slb_churn_poll MS-SINCE-T0
+	: >/tmp/churn.slb.new
+	awk -v now="$1" -v pre="BENCH churnmv $SYS $CHURN_RUN" -v st=/tmp/churn.slb '
+	FILENAME == st { sl[$1] = $2; nm[$1] = $3; next }
+	!/^#/ { for (i = 7; i <= NF; i++) if ($i ~ /^02:50:/) {
+		m = $i
+		if (m in nm) {
+			d = $5 - nm[m]
+			if (d < 1 && $2 != sl[m]) d = 1
+			t = ($4 == "never" ? now : now - $4) / 1000
+			for (mac = m; d > 0; d--) {
+				sub(/\/.*/, "", mac)
+				printf "%s %.2f %s\n", pre, t, mac
+			}
+		}
+		print m, $2, $5 >(st ".new")
+	} }' /tmp/churn.slb "$SLB_TABLE"
+	mv /tmp/churn.slb.new /tmp/churn.slb
+}
+ovs_churn_moves() {	# ovs_churn_moves LOG-LINES-BEFORE CLOCK-AT-T0
+	local line0=$1 clock0=$2 l
+	for l in "${CLIFE[@]}"; do
+		echo "$(ovs-appctl bond/hash "${l%% *}" 0 "${OVS_BASIS:-0}") $l"
+	done >/tmp/churn.hash
+	# hashes of the VMs sending at the end that bond/show lists with load:
+	# the hash of bond/hash is the one the datapath uses
+	echo "BENCH churnfig $SYS $CHURN_RUN hashes-with-load $(ovs-appctl bond/show bond0 |
+		awk 'FILENAME != "-" { if ($4 == end) h[$1] = 1; next }
+		$1 == "hash" { sub(/:$/, "", $2); l[$2] = 1 }
+		END { for (k in h) { n++; s += (k in l) } printf "%d/%d\n", s, n }' \
+		end="$CHURN_T" /tmp/churn.hash -)"
+	tail -n +$((line0 + 1)) "$OVS_LOG" | grep 'kB of load' | awk -F'|' -v t0="$clock0" \
+		-v pre="BENCH churnmv $SYS $CHURN_RUN" '
+	function sod(c) { split(c, a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
+	FILENAME != "-" { split($0, f, " "); k = n[f[1]] += 1
+		mac[f[1], k] = f[2]; from[f[1], k] = f[3]; to[f[1], k] = f[4]; next }
+	{	t = sod(substr($1, 12, 12)) - sod(t0)
+		if (t < -43200) t += 86400
+		h = $0; sub(/.*with hash /, "", h); sub(/\).*/, "", h)
+		for (i = 1; i <= n[h]; i++)
+			if (from[h, i] <= t && t <= to[h, i] + 1)
+				printf "%s %.2f %s\n", pre, t, mac[h, i]
+	}' /tmp/churn.hash -
+}
+
+# churn_run SEED TAG [TRACK]: one churn run of CHURN_SECS s with SEED's
+# schedule, "BENCH TAG T BYTES0 BYTES1 OPT" each second; CHURN_MOVES: the
+# system's moves in it (empty: none counted).  TRACK: the per-MAC moves too
+# (CHURN_RUN: the run's number in their lines)
+churn_run() {
+	local n=${#CHURN_RATES[@]} i t t0 step gen=0 b0 b1 p0 p1 moves0 line0 clock0
+	CPID=() CRATE=() CMAC=() CBORN=() CLIFE=() CHURN_T=0
+	RANDOM=$1
 	for ((i = 0; i < n; i++)); do
 		churn_start $i 0 "${CHURN_RATES[i]}" $((CHURN_SECS + 10))
 	done
-	case $SYS in
-	balance-slb) moves0=$(proc_val "Total moves") ;;
-	ovs-balance-slb) moves0=$(grep -c 'kB of load' "$OVS_LOG") ;;
+	moves0=$(churn_moves)
+	[ -z "${3:-}" ] || case $SYS in
+	balance-slb) : >/tmp/churn.slb ;;
+	ovs-balance-slb) line0=$(wc -l <"$OVS_LOG") ;;
 	esac
 	p0=$(cat /sys/class/net/eth0/statistics/tx_bytes)
 	p1=$(cat /sys/class/net/eth1/statistics/tx_bytes)
 	t0=$(uptime_ms)
+	clock0=$(date -u +%H:%M:%S.%N)
 	step=1
 	# by the clock, not by iterations: reading the counters takes time
 	while :; do
@@ -426,22 +517,33 @@ fig_churn() {
 		((t < CHURN_SECS)) || break
 		b0=$(cat /sys/class/net/eth0/statistics/tx_bytes) || die "$SYS: eth0 gone"
 		b1=$(cat /sys/class/net/eth1/statistics/tx_bytes) || die "$SYS: eth1 gone"
-		echo "BENCH util $SYS $t $((b0 - p0)) $((b1 - p1)) $(churn_opt)"
+		echo "BENCH $2 $t $((b0 - p0)) $((b1 - p1)) $(churn_opt)"
 		p0=$b0 p1=$b1
+		[ -z "${3:-}" ] || [ "$SYS" != balance-slb ] || [ ! -r "$SLB_TABLE" ] ||
+			slb_churn_poll $(($(uptime_ms) - t0))
 		((t >= step * CHURN_STEP)) || continue
 		step=$((step + 1))
+		CHURN_T=$t
 		for _ in 1 2; do
 			i=$((RANDOM % n))
 			gen=$((gen + 1))
 			churn_stop "${CPID[i]}"
+			CLIFE+=("${CMAC[i]} ${CBORN[i]} $t")
 			churn_start $i $gen "${CHURN_RATES[RANDOM % n]}" $((CHURN_SECS + 10))
 		done
 	done
+	CHURN_T=$t
+	for ((i = 0; i < n; i++)); do CLIFE+=("${CMAC[i]} ${CBORN[i]} $t"); done
 	# only the senders: the NetworkManager watcher runs on
 	for i in "${CPID[@]}"; do churn_stop "$i"; wait "$i" 2>/dev/null; done
+	CHURN_MOVES=
+	[ -z "$moves0" ] || CHURN_MOVES=$(($(churn_moves) - moves0))
+	[ -z "${3:-}" ] || [ "$SYS" != ovs-balance-slb ] || ovs_churn_moves "$line0" "$clock0"
+}
+fig_churn() {
+	churn_run 7 "util $SYS"
 	case $SYS in
-	balance-slb) fig churn-moves $(($(proc_val "Total moves") - moves0)) "in ${CHURN_SECS} s" ;;
-	ovs-balance-slb) fig churn-moves $(($(grep -c 'kB of load' "$OVS_LOG") - moves0)) "in ${CHURN_SECS} s" ;;
+	balance-slb | ovs-balance-slb) fig churn-moves "$CHURN_MOVES" "in ${CHURN_SECS} s" ;;
 	balance-tlb) fig churn-moves n/a "balances by destination, not by VM MAC" ;;
 	*) fig churn-moves 0 "static placement" ;;
 	esac
@@ -488,19 +590,60 @@ fig_insn() {
 	fig insn $((1000000000 / ${pps%pps})) "delivered=$((out1 - out0)) sent=${sent:-?}"
 }
 
+# --- churn runs, interleaved ------------------------------------------------
+# The part churns: CHURN_RUNS runs; in run r each system of SYSTEMS makes
+# one churn run with the schedule of seed CHURN_SEED + r (the same VMs,
+# MACs, rates and replacements for every system), on a bond made afresh,
+# and the systems take turns going first (ABBA: run 1 in SYSTEMS' order,
+# run 2 in the reverse, ...), so that a drift of the host's speed over the
+# boot favours none.  A new bond is a new hash: balance-slb draws its hash
+# seed when the bond opens; Open vSwitch's bond gets hash basis
+# CHURN_SEED + r (its Port's other_config:bond-hash-basis).
+churns() {
+	local r s order seq=0
+	for ((r = 1; r <= CHURN_RUNS; r++)); do
+		order=$SYSTEMS
+		((r % 2)) || order=$(printf '%s\n' $SYSTEMS | tac)
+		for s in $order; do
+			seq=$((seq + 1))
+			sys_prepare "$s"
+			OVS_BASIS=$((CHURN_SEED + r))
+			sys_up "$s"
+			log "== churns: run $r, $SYS ($seq of $((CHURN_RUNS * $(wc -w <<<"$SYSTEMS"))))"
+			CHURN_RUN=$r
+			# per-MAC moves: balance-slb's from its bucket table
+			[ "$SYS" != balance-slb ] || [ -r "$SLB_TABLE" ] ||
+				echo "BENCH churnfig $SYS $r permac n/a"
+			churn_run $((CHURN_SEED + r)) "churn $SYS $r" track
+			echo "BENCH churnfig $SYS $r order $seq"
+			echo "BENCH churnfig $SYS $r seed $((CHURN_SEED + r))"
+			echo "BENCH churnfig $SYS $r secs $CHURN_T"
+			echo "BENCH churnfig $SYS $r moves ${CHURN_MOVES:-0}"
+			[ "$SYS" != ovs-balance-slb ] || echo "BENCH churnfig $SYS $r basis $OVS_BASIS"
+			sys_down
+			OVS_BASIS=
+		done
+	done
+}
+
 # --- main -----------------------------------------------------------------------
+sys_prepare() {
+	case $1 in
+	ovs-balance-slb) [ -n "${OVS_LOG:-}" ] || ovs_start ;;
+	nm-balance-slb) command -v nft >/dev/null || skip "no nft"; modprobe nf_tables ;;
+	esac
+}
 load_bonding
 # the spoofing part last: it leaves the server's MAC learned on a VM's
 # port in some systems, for the bridges' ageing time
 PARTS=${BENCH_PARTS:-failover reorder duplicates own migration move churn spoof}
-for SYS in $SYSTEMS; do
-	case $SYS in
-	ovs-balance-slb) [ -n "${OVS_LOG:-}" ] || ovs_start ;;
-	nm-balance-slb) command -v nft >/dev/null || skip "no nft"; modprobe nf_tables ;;
-	esac
+# the parts run on one bond of each system in turn
+SYS_PARTS=$(printf '%s\n' $PARTS | grep -vx churns | tr '\n' ' ')
+for SYS in ${SYS_PARTS:+$SYSTEMS}; do
+	sys_prepare "$SYS"
 	sys_up "$SYS"
 	log "== $SYS"
-	for part in $PARTS; do
+	for part in $SYS_PARTS; do
 		case $part in
 		failover) fig_failover ;;
 		reorder) fig_reorder ;;
@@ -516,5 +659,6 @@ for SYS in $SYSTEMS; do
 	[ "$SYS" != ovs-balance-slb ] || cp "$OVS_LOG" /tmp/ovs-vswitchd.log
 	sys_down
 done
+[[ " $PARTS " != *" churns "* ]] || churns
 pass "benchmark ran"
 end_test
