@@ -63,6 +63,18 @@
 #define SLB_AVG_MAX_SPAN_MS	86400000U
 #define SLB_GONE_MS		3000
 
+/*
+ * Runs between the intervals.  A bucket that comes (its first sample) or
+ * goes (SLB_GONE_MS silent) carrying at least SLB_IMBALANCE_PCT of the
+ * bond's load can by itself put a slave over the level: a run corrects
+ * that at once instead of at the next interval, SLB_EVENT_DELAY_MS after
+ * a newcomer's first sample (its load measured by then; young averages are
+ * plain means), as soon as a bucket is known gone.  Smaller ones, such as
+ * one call of hundreds starting or ending, wait for the interval, so that
+ * they are not chased.
+ */
+#define SLB_EVENT_DELAY_MS	3000
+
 struct slb_core_slave {
 	u32 speed_mbps;		/* 0 = unknown */
 	bool usable;
@@ -84,6 +96,7 @@ struct slb_core_bucket {
 	u64 dev;
 	u64 last_move_ms;	/* when it last changed slave */
 	u32 silent_ms;		/* since its last byte (slb_avg_sample()) */
+	u32 age_ms;		/* of its average, up to the span */
 	u16 slave;		/* index into slaves, SLB_NO_SLAVE if none */
 	bool moved_ever;
 };
@@ -117,6 +130,12 @@ struct slb_core {
 	/* runs in a row that found the busiest over the fine level */
 	u8 evidence;
 	u16 evidence_slave;	/* and which slave it was */
+	/*
+	 * The heaviest bucket that came or went since the last run (0: none)
+	 * and how long ago the first of them did: slb_event_due().
+	 */
+	u64 event_load;
+	u32 event_wait_ms;
 };
 
 struct slb_move {
@@ -219,5 +238,19 @@ u64 slb_avg_sample(struct slb_core_bucket *bk, u64 avg, u64 sample,
 		   u32 elapsed_ms, u32 span_ms);
 u64 slb_avg_dev(u64 dev, u64 avg, u64 sample, u32 elapsed_ms, u32 span_ms);
 u32 slb_avg_span(u32 interval_ms);
+
+/*
+ * slb_avg_sample() of bucket b that also notes its coming or going for
+ * slb_event_due().
+ */
+u64 slb_sample_bucket(struct slb_core *c, unsigned int b, u64 avg,
+		      u64 sample, u32 elapsed_ms, u32 span_ms);
+/*
+ * After a sample of every bucket (elapsed_ms since the last, total_load
+ * the bond's averaged load): whether a run is due now for a bucket that
+ * came or went (SLB_EVENT_DELAY_MS).  One too small to matter is
+ * forgotten; slb_rebalance() forgets the rest.
+ */
+bool slb_event_due(struct slb_core *c, u32 elapsed_ms, u64 total_load);
 
 #endif /* _BOND_SLB_CORE_H */

@@ -66,7 +66,7 @@ static void slb_work(struct work_struct *work)
 	struct bonding *bond = slb->bond;
 	u32 iv = READ_ONCE(bond->slb_params.rebalance_interval);
 	unsigned long now = jiffies, delay;
-	bool failback;
+	bool failback, event = false;
 
 	/*
 	 * Only the receive slave needs RTNL (primary, igmp_retrans); link
@@ -81,7 +81,7 @@ static void slb_work(struct work_struct *work)
 	}
 	mutex_lock(&slb->lock);
 	if (time_after_eq(now, slb->last_sample + bond_slb_period(bond))) {
-		bond_slb_sample(slb, now);
+		event = bond_slb_sample(slb, now);
 		bond_slb_src_recount(slb, now);
 		bond_slb_queriers_expire(slb, now);
 	}
@@ -93,9 +93,10 @@ static void slb_work(struct work_struct *work)
 	}
 	bond_slb_lacp_expire(slb);
 	/*
-	 * One run per interval; after a slave came (back), one a second at
-	 * least, whatever the interval, but not one per pass of the work,
-	 * which runs every few ms while moves wait for their gap.
+	 * One run per interval, and one soon after a big bucket came or went
+	 * (slb_event_due()); after a slave came (back), one a second at least,
+	 * whatever the interval, but not one per pass of the work, which runs
+	 * every few ms while moves wait for their gap.
 	 */
 	failback = time_before(now, slb->failback_until);
 	if (iv || failback) {
@@ -103,7 +104,7 @@ static void slb_work(struct work_struct *work)
 
 		if (failback)
 			every = min_t(unsigned long, every, HZ);
-		if (time_after_eq(now, slb->last_rebalance + every)) {
+		if (event || time_after_eq(now, slb->last_rebalance + every)) {
 			slb->last_rebalance = now;
 			bond_slb_rebalance(slb, SLB_MAX_MOVES_PER_RUN);
 		}

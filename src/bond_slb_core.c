@@ -85,6 +85,18 @@ u64 slb_avg_dev(u64 dev, u64 avg, u64 sample, u32 elapsed_ms, u32 span_ms)
 u64 slb_avg_sample(struct slb_core_bucket *bk, u64 avg, u64 sample,
 		   u32 elapsed_ms, u32 span_ms)
 {
+	/*
+	 * A young average is the plain mean of the samples so far (the span
+	 * grows with its age), not its first sample's weight of a whole span:
+	 * a run a few seconds after a bucket came sees its load, not noise.
+	 */
+	if (!avg)
+		bk->age_ms = 0;
+	if (bk->age_ms < span_ms) {
+		bk->age_ms = span_ms - bk->age_ms > elapsed_ms ?
+			     bk->age_ms + elapsed_ms : span_ms;
+		span_ms = bk->age_ms;
+	}
 	if (sample) {
 		bk->silent_ms = 0;
 	} else if (bk->silent_ms < SLB_GONE_MS) {
@@ -98,6 +110,41 @@ u64 slb_avg_sample(struct slb_core_bucket *bk, u64 avg, u64 sample,
 	}
 	bk->dev = slb_avg_dev(bk->dev, avg, sample, elapsed_ms, span_ms);
 	return slb_avg(avg, sample, elapsed_ms, span_ms);
+}
+
+u64 slb_sample_bucket(struct slb_core *c, unsigned int b, u64 avg,
+		      u64 sample, u32 elapsed_ms, u32 span_ms)
+{
+	u64 now = slb_avg_sample(&c->bucket[b], avg, sample, elapsed_ms,
+				 span_ms);
+
+	if (!avg && now) {
+		/* came: its load is measured over the delay */
+		if (!c->event_load)
+			c->event_wait_ms = 0;
+		if (now > c->event_load)
+			c->event_load = now;
+	} else if (avg && !now) {
+		/* went: its silence (SLB_GONE_MS) was the wait */
+		c->event_wait_ms = SLB_EVENT_DELAY_MS;
+		if (avg > c->event_load)
+			c->event_load = avg;
+	}
+	return now;
+}
+
+bool slb_event_due(struct slb_core *c, u32 elapsed_ms, u64 total_load)
+{
+	if (!c->event_load)
+		return false;
+	if (c->event_wait_ms < SLB_EVENT_DELAY_MS)
+		c->event_wait_ms += elapsed_ms;
+	if (c->event_wait_ms < SLB_EVENT_DELAY_MS)
+		return false;
+	if (c->event_load * 100 >= total_load * SLB_IMBALANCE_PCT)
+		return true;
+	c->event_load = 0;
+	return false;
 }
 
 /* floor(sqrt(x)) */
@@ -562,6 +609,7 @@ int slb_rebalance(struct slb_core *c, u64 now_ms, struct slb_move *moves,
 
 	if (max_moves > SLB_MAX_MOVES_PER_RUN)
 		max_moves = SLB_MAX_MOVES_PER_RUN;
+	c->event_load = 0;
 	slb_run_init(r, c, now_ms);
 	bound = slb_bound(c, r->load);
 	if (!bound)

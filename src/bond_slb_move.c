@@ -464,15 +464,16 @@ void bond_slb_evacuate(struct bond_slb *slb, struct slave *slave)
 	slb_recount(slb);
 }
 
-void bond_slb_sample(struct bond_slb *slb, unsigned long now)
+bool bond_slb_sample(struct bond_slb *slb, unsigned long now)
 {
 	u32 span = slb_avg_span(READ_ONCE(slb->bond->slb_params.rebalance_interval));
 	u64 *load = slb->sum_load, *place = slb->sum_place, total, rate;
 	unsigned int i, j, elapsed;
+	u64 sum = 0;
 
 	elapsed = jiffies_to_msecs(now - slb->last_sample);
 	if (!elapsed)
-		return;
+		return false;
 	slb->last_sample = now;
 	for (j = 0; j < slb->nslaves; j++) {
 		load[j] = 0;
@@ -486,8 +487,8 @@ void bond_slb_sample(struct bond_slb *slb, unsigned long now)
 		rate = div_u64((total - bk->bytes_seen) * 1000, elapsed);
 		bk->bytes_seen = total;
 		/* decisions: a slow average, its noise and silence (slb->core) */
-		bk->load = slb_avg_sample(&slb->core.bucket[i], bk->load, rate,
-					  elapsed, span);
+		bk->load = slb_sample_bucket(&slb->core, i, bk->load, rate,
+					     elapsed, span);
 		/* expired for good, not again once jiffies wrap */
 		if (bk->rx_prev && !slb_rx_grace(bk, now))
 			WRITE_ONCE(bk->rx_prev, NULL);
@@ -515,5 +516,7 @@ void bond_slb_sample(struct bond_slb *slb, unsigned long now)
 
 		WRITE_ONCE(s->slb.load, load[j]);
 		WRITE_ONCE(s->slb.util, slb_place_util(place[j], slb_slave_speed(s)));
+		sum += load[j];
 	}
+	return slb_event_due(&slb->core, elapsed, sum);
 }

@@ -418,7 +418,7 @@ void bond_slb_moves_apply(struct bond_slb *slb, int n, bool planned);
 void bond_slb_moves_progress(struct bond_slb *slb);
 void bond_slb_rebalance(struct bond_slb *slb, int max_moves);
 void bond_slb_evacuate(struct bond_slb *slb, struct slave *slave);
-void bond_slb_sample(struct bond_slb *slb, unsigned long now);
+bool bond_slb_sample(struct bond_slb *slb, unsigned long now);
 
 /* bond_slb_announce.c */
 void bond_slb_announce_pending(struct bond_slb *slb);

@@ -273,6 +273,86 @@ static void test_avg_sample_gone(void)
 }
 
 /*
+ * A young average is the mean of its samples so far, and its noise the
+ * deviation among them, until it is a span old; then each sample weighs
+ * elapsed/span as before.
+ */
+static void test_avg_sample_young(void)
+{
+	struct slb_core_bucket bk = { 0 };
+	u32 span = slb_avg_span(10000);
+	u64 avg = 0, old;
+
+	/* a VM that began halfway through its first sample's second */
+	avg = slb_avg_sample(&bk, avg, 500000, 1000, span);
+	EXPECT(avg == 500000);
+	avg = slb_avg_sample(&bk, avg, 1000000, 1000, span);
+	EXPECT(avg == 750000 && bk.dev == 250000);
+	avg = slb_avg_sample(&bk, avg, 1000000, 1000, span);
+	EXPECT(avg > 833000 && avg < 834000);
+	while (bk.age_ms < span)
+		avg = slb_avg_sample(&bk, avg, 1000000, 1000, span);
+	old = avg;
+	avg = slb_avg_sample(&bk, avg, 0, 1000, span);
+	EXPECT(old - avg == (old * 1000 + span - 1) / span);
+	/* gone and back: young again */
+	while (avg)
+		avg = slb_avg_sample(&bk, avg, 0, 1000, span);
+	avg = slb_avg_sample(&bk, avg, 200000, 1000, span);
+	avg = slb_avg_sample(&bk, avg, 400000, 1000, span);
+	EXPECT(avg == 300000);
+}
+
+/* two slaves, 8 VMs of 1 MB/s and one of 'big' bytes/s; a run due? */
+static bool sample_all(u64 big, u32 ms)
+{
+	u64 total = 0;
+	unsigned int b;
+
+	for (b = 0; b < 9; b++) {
+		c.bucket[b].load = slb_sample_bucket(&c, b, c.bucket[b].load,
+						     b == 8 ? big : 1000000,
+						     ms, slb_avg_span(10000));
+		total += c.bucket[b].load;
+	}
+	return slb_event_due(&c, ms, total);
+}
+
+/*
+ * A bucket that comes or goes carrying SLB_IMBALANCE_PCT of the bond's
+ * load asks for a run SLB_EVENT_DELAY_MS later (once its load is
+ * measured); a small one does not, and neither does nothing.
+ */
+static void test_event_run_for_big_bucket(void)
+{
+	unsigned int b, t, due;
+
+	setup(2, 1000);
+	for (b = 0; b < 9; b++)
+		c.bucket[b].slave = b % 2;
+	sample_all(0, 1000);
+	slb_rebalance(&c, 1000, mv, 0);	/* a run forgets what it saw */
+	for (t = 0; t < 30; t++)
+		EXPECT(!sample_all(0, 1000));
+	/* the big one comes: due once it has SLB_EVENT_DELAY_MS of samples */
+	for (t = 1000, due = 0; t <= 2 * SLB_EVENT_DELAY_MS; t += 1000)
+		if (sample_all(4000000, 1000) && !due)
+			due = t;
+	EXPECT(due == SLB_EVENT_DELAY_MS);
+	slb_rebalance(&c, 100000, mv, 0);
+	EXPECT(!sample_all(4000000, 1000));
+	/* ... and goes: due as soon as it is known gone */
+	for (t = 1000, due = 0; t <= 2 * SLB_GONE_MS; t += 1000)
+		if (sample_all(0, 1000) && !due)
+			due = t;
+	EXPECT(due == SLB_GONE_MS);
+	slb_rebalance(&c, 200000, mv, 0);
+	/* one with 1 % of the load comes and goes: no early run */
+	for (t = 0; t < 30; t++)
+		EXPECT(!sample_all(t < 10 ? 80000 : 0, 1000));
+}
+
+/*
  * An excess under the level but over SLB_FINE_PCT is corrected once it has
  * lasted SLB_EVIDENCE_RUNS runs on the same slave; one that changes slave
  * between runs is traffic moving, and left alone.
@@ -925,5 +1005,7 @@ int main(void)
 	RUN(test_avg);
 	RUN(test_rebalance_lasting_small_excess);
 	RUN(test_avg_sample_gone);
+	RUN(test_avg_sample_young);
+	RUN(test_event_run_for_big_bucket);
 	return unit_done();
 }

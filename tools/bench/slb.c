@@ -118,6 +118,7 @@ static bool slb_sim_tick(void *st, unsigned int t)
 	struct slb_sim *s = st;
 	u64 now = (u64)(t + 1) * SLB_SIM_SAMPLE_MS;
 	u32 span = slb_avg_span(SLB_SIM_INTERVAL_MS);
+	u64 total = 0;
 	unsigned int b;
 
 	/* slb_sample(): exactly one second elapsed, so bytes == bytes/s */
@@ -126,12 +127,14 @@ static bool slb_sim_tick(void *st, unsigned int t)
 		struct slb_core_bucket *bk = &s->c.bucket[b];
 		u64 rate = s->tr->bytes[TR_IDX(t, b)];
 
-		bk->load = slb_avg_sample(bk, bk->load, rate, SLB_SIM_SAMPLE_MS,
-					  span);
+		bk->load = slb_sample_bucket(&s->c, b, bk->load, rate,
+					     SLB_SIM_SAMPLE_MS, span);
+		total += bk->load;
 		if (bk->slave < s->c.nslaves)
 			s->placed_load[bk->slave] += rate;
 	}
-	if (now >= s->last_rebalance + SLB_SIM_INTERVAL_MS ||
+	if (slb_event_due(&s->c, SLB_SIM_SAMPLE_MS, total) ||
+	    now >= s->last_rebalance + SLB_SIM_INTERVAL_MS ||
 	    now < s->failback_until) {
 		slb_sim_rebalance(s, now);
 		return true;
