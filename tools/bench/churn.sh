@@ -10,7 +10,8 @@
 # made afresh (a new hash seed, a new hash basis) with the schedule of seed
 # BENCH_CHURN_SEED + run (6: run 1 is bench-peers' schedule), both systems
 # the same schedule in a run; BENCH_CHURN_SECS (600) s each: about
-# 2 x (BENCH_CHURN_SECS + 30) s per run plus the boot.
+# 2 x (BENCH_CHURN_SECS + 30) s per run plus the boot, divided by
+# BENCH_CHURN_BOOTS (1), the boots run side by side.
 # Writes, under OUT (default build/bench/churn):
 #   churn.csv    system,run,second,eth0 bytes,eth1 bytes,opt (per second)
 #   runs.csv     system,run,util_opt_mean,moves,moves_per_hour,
@@ -40,16 +41,31 @@ BENCH_CHURN_SECS=${BENCH_CHURN_SECS:-600}
 BENCH_CHURN_SEED=${BENCH_CHURN_SEED:-6}
 runs=$BENCH_CHURN_RUNS secs=$BENCH_CHURN_SECS
 # a system's run: its churn run and up to 90 s to make and end its bond
+# BENCH_CHURN_BOOTS (1) boots side by side, one per host CPU at most, each
+# with its share of the runs (whole runs: both systems of a run stay in
+# one boot); under TCG a boot takes one host CPU
+boots=${BENCH_CHURN_BOOTS:-1}
+((boots >= 1 && boots <= runs && boots <= $(nproc))) ||
+	{ echo "$BENCH: BENCH_CHURN_BOOTS must be 1 to min(runs, CPUs)" >&2; exit 2; }
 start=$(date +%s)
-vm_boot churn single churns $((runs * 2 * (secs + 90) + 120)) churnfig
+first=1
+for ((b = 1; b <= boots; b++)); do
+	n=$(((runs - first + 1) / (boots - b + 1)))
+	BENCH_CHURN_FIRST=$first BENCH_CHURN_RUNS=$n \
+		vm_boot churn$b single churns $((n * 2 * (secs + 90) + 120)) churnfig &
+	first=$((first + n))
+done
+fail=0
+for ((b = 1; b <= boots; b++)); do wait -n || fail=1; done
+((!fail)) || exit 1
 wall=$(($(date +%s) - start))
-log=$OUT/churn/ktap.log
+log=$(ls "$OUT"/churn[0-9]*/ktap.log)
 
-awk '$2 == "BENCH" && $3 == "churn" { printf "%s,%s,%s,%s,%s,%.3f\n", $4, $5, $6, $7, $8, $9 / 1000 }' "$log" |
+awk '$2 == "BENCH" && $3 == "churn" { printf "%s,%s,%s,%s,%s,%.3f\n", $4, $5, $6, $7, $8, $9 / 1000 }' $log |
 	sed '1i system,run,second,eth0 bytes,eth1 bytes,opt' >"$OUT/churn.csv"
-awk '$2 == "BENCH" && $3 == "churnfig" { print $4 "," $5 "," $6 "," $7 }' "$log" |
+awk '$2 == "BENCH" && $3 == "churnfig" { print $4 "," $5 "," $6 "," $7 }' $log |
 	sed '1i system,run,figure,value' >"$OUT/figures.csv"
-awk '$2 == "BENCH" && $3 == "churnmv" { print $4 "," $5 "," $6 "," $7 }' "$log" |
+awk '$2 == "BENCH" && $3 == "churnmv" { print $4 "," $5 "," $6 "," $7 }' $log |
 	sed '1i system,run,second,mac' >"$OUT/moves.csv"
 
 # runs.csv: a system's run; the most moves of one MAC in any 60 s: a move
@@ -94,9 +110,9 @@ END {
 {
 	bench_header "balance-slb vs Open vSwitch balance-slb, churn runs"
 	echo "Open vSwitch $(deb_version openvswitch-switch); $runs runs of $secs s per system," \
-		"interleaved in one boot ($wall s), schedule seeds $((BENCH_CHURN_SEED + 1))-$((BENCH_CHURN_SEED + runs))"
-	echo "order in the boot: $(awk -F, '$3 == "order" { o[$4] = $1 " " $2 }
-		END { for (i = 1; i in o; i++) printf "%s%s", (i > 1 ? ", " : ""), o[i]; print "" }' "$OUT/figures.csv")"
+		"interleaved in $boots boot(s) side by side ($wall s), schedule seeds $((BENCH_CHURN_SEED + 1))-$((BENCH_CHURN_SEED + runs))"
+	echo "order in each run: $(awk -F, '$3 == "order" { print $2 * 1000 + $4, $1 " " $2 }' "$OUT/figures.csv" |
+		sort -n | cut -d' ' -f2- | paste -sd, - | sed 's/,/, /g')"
 	echo
 	awk -F, '
 	# t95 DF: the two-sided 95 % quantile of Student t (a table to 30,

@@ -34,7 +34,7 @@ vm_boot() {
 	cp "$ROOT/selftests/lib.sh" "$ROOT/selftests/slb.sh" "$t/"
 	cp "$ROOT/tools/bench/vm/peers.sh" "$t/vm/"
 	# the guest has no environment of ours: the settings go along as a file
-	for v in BENCH_CHURN_SECS BENCH_CHURN_RUNS BENCH_CHURN_SEED \
+	for v in BENCH_CHURN_SECS BENCH_CHURN_RUNS BENCH_CHURN_SEED BENCH_CHURN_FIRST \
 		BENCH_FAILOVER_ROUNDS BENCH_SYSTEMS; do
 		[ -z "${!v:-}" ] || printf '%s=%q\n' "$v" "${!v}"
 	done >"$t/bench.env"

@@ -38,6 +38,7 @@ SYSTEMS=${BENCH_SYSTEMS:-balance-slb ovs-balance-slb nm-balance-slb balance-tlb 
 FROUNDS=${BENCH_FAILOVER_ROUNDS:-3}
 CHURN_SECS=${BENCH_CHURN_SECS:-600}
 CHURN_RUNS=${BENCH_CHURN_RUNS:-1}
+CHURN_FIRST=${BENCH_CHURN_FIRST:-1}	# the first run's number
 # run r has the schedule of seed CHURN_SEED + r: run 1 that of the part
 # churn (7)
 CHURN_SEED=${BENCH_CHURN_SEED:-6}
@@ -601,7 +602,7 @@ fig_insn() {
 # CHURN_SEED + r (its Port's other_config:bond-hash-basis).
 churns() {
 	local r s order seq=0
-	for ((r = 1; r <= CHURN_RUNS; r++)); do
+	for ((r = CHURN_FIRST; r < CHURN_FIRST + CHURN_RUNS; r++)); do
 		order=$SYSTEMS
 		((r % 2)) || order=$(printf '%s\n' $SYSTEMS | tac)
 		for s in $order; do
