@@ -334,12 +334,14 @@ kdir() {
 			dpkg-deb -x "$d" "$root"
 		done
 		rm -rf "$CACHE/debs/hdr-$kver"
-		# Debian's headers name their -common half (and from 7.x
-		# themselves, as KBUILD_OUTPUT) by absolute path
-		sed -i "s#^\(include \|KBUILD_OUTPUT=\)/usr/src/#\1$root/usr/src/#" "$hdr/Makefile"
 		touch "$root/.done"
 	fi
 	[[ -e $hdr/Makefile ]] || die "kernel $kver: headers unpacked but $hdr/Makefile is missing"
+	# Debian's headers name their -common half (and from 7.x themselves,
+	# as KBUILD_OUTPUT) by absolute path: point them into this cache,
+	# again whenever the checkout or SLB_CACHE has moved since
+	grep -q "^include $root/usr/src/" "$hdr/Makefile" ||
+		sed -i "s#^\(include \|KBUILD_OUTPUT=\)\(/[^ ]*\)\?/usr/src/#\1$root/usr/src/#" "$hdr/Makefile"
 	echo "$hdr"
 }
 
