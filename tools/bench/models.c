@@ -6,24 +6,32 @@
  * made is said next to it.  All work on the same 256 buckets and see the
  * same byte counters as balance-slb.
  *
- * OVS SLB as Open vSwitch 3.x rebalances (ofproto/bond.c, read for its
- * rules; "ovs-slb"):
- *   - a new hash, or one whose member is disabled, goes to the next
- *     enabled member in turn (round-robin) on its next frame; a returning
- *     member gets nothing until a rebalance gives it some;
- *   - every bond-rebalance-interval (10 s) each hash's load is its byte
- *     counter, which accumulates and is halved after every run; members
- *     carry the sum of their hashes' loads, enabled ones sorted from most
- *     to least loaded;
- *   - while two or more remain: the most loaded (from) and the least
- *     loaded (to); stop if from exceeds to by less than 1/32 of to's load
- *     or by less than 100000 bytes; else move the first of from's hashes
- *     (in hash order, among those not moved this run, and only if from
- *     has two or more) that brings the lighter side of the pair at least a
- *     tenth of the way to the midpoint without passing it; if none does,
- *     from is dropped from the run; the pair is re-sorted after a move;
+ * OVS SLB as Open vSwitch 3.x rebalances (ofproto/bond.c of 3.1, read for
+ * its rules: bond_rebalance(), choose_entries_to_migrate(),
+ * choose_output_member(); "ovs-slb"):
+ *   - a hash without a member, or whose member is disabled, takes the next
+ *     enabled member in turn (one round-robin for the whole bond) on its
+ *     next frame; a hash keeps its member when its MACs go quiet or leave,
+ *     so a new MAC in a used hash goes where that hash went; a returning
+ *     member gets only new hashes until a rebalance gives it some;
+ *   - each hash's load is its byte counter, which accumulates and is
+ *     halved after every run (integer halving: a departed MAC's bytes
+ *     count, ever less, for log2 of them runs); a member's load is the sum
+ *     over its hashes that carry bytes;
+ *   - a run starts at the first revalidator dump past next_rebalance and
+ *     re-arms it from then: here every 10.2 s, the spacing of the real
+ *     runs' "shift" lines; the first one interval after the bond is made;
+ *   - while two or more enabled members remain: the most loaded (from)
+ *     and the least loaded (to); stop if from exceeds to by less than 1/32
+ *     of to's load or by less than 100000 bytes; else, if from has two or
+ *     more hashes (those that came or went in this run not counted), go
+ *     through them heaviest first and take each one that still fits in
+ *     the half-difference (to's way to the midpoint), until what is taken
+ *     is within a tenth of it; if none fits, the lightest alone; shift
+ *     them all if that brings the lighter side of the pair at least a
+ *     tenth of the way to the midpoint, else "from" leaves the run;
  *   - bytes, not utilisation: link speeds are not considered; no cap on
- *     moves per run, no cooldown.
+ *     shifts per run, no cooldown; a hash moves at most once per run.
  *
  * Older Open vSwitch, the load-ratio rule ("ovs-old"; Documentation/
  * topics/bonding.rst, vswitch.xml; kept to compare with earlier results):
@@ -227,51 +235,148 @@ const struct algo algo_ovs_old = {
 
 /* ---------------------------------------------------- OVS 3.x SLB */
 
+#define OVS3_INTERVAL_S		10.0
+/*
+ * bond_rebalance() runs only after a revalidator dump (every 500 ms or
+ * more, other_config:max-revalidator) at or past next_rebalance, and re-arms
+ * from that moment: 10.1 to 10.25 s apart in the real churn runs' logs
+ */
+#define OVS3_DUMP_LAG_S		0.2
 #define OVS3_MIN_OVERLOAD	100000ULL	/* bytes, accumulated */
 #define OVS3_MIN_OVERLOAD_SHIFT	5		/* 1/32 of the lighter */
 #define OVS3_MIN_STEP_DIV	10		/* a tenth of the way */
 
-/* from's first hash that brings 'to' a tenth of the way to the midpoint */
-static int ovs3_pick(const struct ovs_sim *s, const bool *moved,
-		     unsigned int from, u64 lf, u64 lt)
+struct ovs3_sim {
+	const struct trace *tr;
+	u16 slave[SLB_BUCKETS];		/* kept while the member is down */
+	u64 bytes[SLB_BUCKETS];
+	bool en[SIM_MAX_SLAVES];
+	unsigned int rr;
+	double next_rebalance;		/* s */
+};
+
+static void *ovs3_init(const struct trace *tr)
 {
-	u64 mid = (lf + lt) / 2;
-	unsigned int b, n = 0;
+	struct ovs3_sim *s = calloc(1, sizeof(*s));
+	unsigned int i;
+
+	if (!s)
+		abort();
+	s->tr = tr;
+	for (i = 0; i < SLB_BUCKETS; i++)
+		s->slave[i] = SLB_NO_SLAVE;
+	for (i = 0; i < tr->nslaves; i++)
+		s->en[i] = true;
+	/* the bond is made at 0: the first run one interval later */
+	s->next_rebalance = OVS3_INTERVAL_S + OVS3_DUMP_LAG_S;
+	return s;
+}
+
+/* a member going down keeps its hashes: each is re-placed on its next frame */
+static bool ovs3_link(void *st, unsigned int slave, bool up, unsigned int t)
+{
+	(void)t;
+	((struct ovs3_sim *)st)->en[slave] = up;
+	return false;
+}
+
+static void ovs3_traffic(void *st, unsigned int t)
+{
+	struct ovs3_sim *s = st;
+	unsigned int i, n, k, ns = s->tr->nslaves;
+	bool need[SLB_BUCKETS];
+	u16 order[SLB_BUCKETS];
+
+	for (i = 0; i < SLB_BUCKETS; i++)
+		need[i] = s->slave[i] == SLB_NO_SLAVE || !s->en[s->slave[i]];
+	n = sim_arrivals(s->tr, t, need, order);
+	for (i = 0; i < n; i++) {
+		/* the enabled members in turn, one list for the whole bond */
+		for (k = 0; k < ns; k++) {
+			unsigned int cand = (s->rr + k) % ns;
+
+			if (s->en[cand]) {
+				s->slave[order[i]] = cand;
+				s->rr = cand + 1;
+				break;
+			}
+		}
+	}
+	for (i = 0; i < SLB_BUCKETS; i++)
+		s->bytes[i] += s->tr->bytes[TR_IDX(t, i)];
+}
+
+static const u64 *ovs3_sort_bytes;
+
+/* heaviest first; equals by bucket (OVS leaves their order to qsort) */
+static int ovs3_cmp(const void *a, const void *b)
+{
+	u16 x = *(const u16 *)a, y = *(const u16 *)b;
+	u64 bx = ovs3_sort_bytes[x], by = ovs3_sort_bytes[y];
+
+	if (bx != by)
+		return bx > by ? -1 : 1;
+	return (int)x - (int)y;
+}
+
+/*
+ * The hashes to shift from 'from' (load lf) to 'to' (load lt), into
+ * 'out'; how many, 0 for none.  Of from's hashes that carry bytes and did
+ * not come or go in this run, heaviest first, take each that still fits
+ * in half the difference, until within a tenth of it; if none fits, the
+ * lightest alone.  Only if that brings the lighter side at least a tenth
+ * of the way to the midpoint (and from has two or more hashes).
+ */
+static unsigned int ovs3_choose(const struct ovs3_sim *s, const bool *moved,
+				unsigned int from, u64 lf, u64 lt, u16 *out)
+{
+	u64 ideal = (lf + lt) / 2 - lt, step = ideal / OVS3_MIN_STEP_DIV;
+	u64 delta = 0, low;
+	unsigned int b, n = 0, cnt = 0, i;
+	u16 list[SLB_BUCKETS];
 
 	for (b = 0; b < SLB_BUCKETS; b++)
 		if (s->slave[b] == from && s->bytes[b] && !moved[b])
-			n++;
+			list[n++] = b;
 	if (n < 2)
-		return -1;
-	for (b = 0; b < SLB_BUCKETS; b++) {
-		u64 d = s->bytes[b], low;
-
-		if (s->slave[b] != from || !d || moved[b])
-			continue;
-		low = lf - d < lt + d ? lf - d : lt + d;
-		if (low > lt && low - lt >= (mid - lt) / OVS3_MIN_STEP_DIV)
-			return b;
+		return 0;
+	ovs3_sort_bytes = s->bytes;
+	qsort(list, n, sizeof(*list), ovs3_cmp);
+	for (i = 0; i < n; i++) {
+		if (delta + s->bytes[list[i]] <= ideal) {
+			out[cnt++] = list[i];
+			delta += s->bytes[list[i]];
+		}
+		if (ideal - delta < step)
+			break;
 	}
-	return -1;
+	if (!cnt) {
+		out[cnt++] = list[n - 1];
+		delta = s->bytes[list[n - 1]];
+	}
+	low = lf - delta < lt + delta ? lf - delta : lt + delta;
+	return low > lt && low - lt >= step ? cnt : 0;
 }
 
 static bool ovs3_tick(void *st, unsigned int t)
 {
-	struct ovs_sim *s = st;
-	unsigned int ns = s->tr->nslaves, i, b;
+	struct ovs3_sim *s = st;
+	unsigned int ns = s->tr->nslaves, i, b, cnt;
 	bool moved[SLB_BUCKETS] = { false }, in[SIM_MAX_SLAVES];
 	u64 load[SIM_MAX_SLAVES] = { 0 };
+	u16 pick[SLB_BUCKETS];
 
 	if (t + 1 < s->next_rebalance)
 		return false;
-	s->next_rebalance += OVS_INTERVAL_S;
+	/* it ran at next_rebalance, within second t */
+	s->next_rebalance += OVS3_INTERVAL_S + OVS3_DUMP_LAG_S;
 	for (b = 0; b < SLB_BUCKETS; b++)
 		if (s->slave[b] != SLB_NO_SLAVE)
 			load[s->slave[b]] += s->bytes[b];
 	for (i = 0; i < ns; i++)
 		in[i] = s->en[i];
 	for (;;) {
-		int from = -1, to = -1, e;
+		int from = -1, to = -1;
 		unsigned int left = 0;
 		u64 over;
 
@@ -291,29 +396,40 @@ static bool ovs3_tick(void *st, unsigned int t)
 		if (over < load[to] >> OVS3_MIN_OVERLOAD_SHIFT ||
 		    over < OVS3_MIN_OVERLOAD)
 			break;
-		e = ovs3_pick(s, moved, from, load[from], load[to]);
-		if (e < 0) {
+		cnt = ovs3_choose(s, moved, from, load[from], load[to], pick);
+		if (!cnt) {
 			in[from] = false;
 			continue;
 		}
-		s->slave[e] = to;
-		moved[e] = true;
-		load[from] -= s->bytes[e];
-		load[to] += s->bytes[e];
+		for (i = 0; i < cnt; i++) {
+			b = pick[i];
+			s->slave[b] = to;
+			moved[b] = true;
+			load[from] -= s->bytes[b];
+			load[to] += s->bytes[b];
+		}
 	}
 	for (b = 0; b < SLB_BUCKETS; b++)
 		s->bytes[b] /= 2;
 	return true;
 }
 
+static u16 ovs3_slave_of(void *st, unsigned int b)
+{
+	struct ovs3_sim *s = st;
+	u16 sl = s->slave[b];
+
+	return sl != SLB_NO_SLAVE && s->en[sl] ? sl : SLB_NO_SLAVE;
+}
+
 const struct algo algo_ovs = {
 	.name = "ovs-slb",
 	.label = "MODEL of Open vSwitch 3.x bond_mode=balance-slb (ofproto/bond.c's rules)",
-	.init = ovs_init,
-	.link = ovs_link,
-	.traffic = ovs_traffic,
+	.init = ovs3_init,
+	.link = ovs3_link,
+	.traffic = ovs3_traffic,
 	.tick = ovs3_tick,
-	.slave_of = ovs_slave_of,
+	.slave_of = ovs3_slave_of,
 	.fini = free,
 };
 
