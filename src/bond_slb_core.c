@@ -413,6 +413,14 @@ static bool slb_cand_better(const struct slb_cand *a, const struct slb_cand *b)
 	return a->load < b->load;
 }
 
+/* not planned to move yet in this run, and not cooling down */
+static bool slb_movable(const struct slb_core *c, const struct slb_run *r,
+			unsigned int b)
+{
+	return !((r->moved[b / 64] >> (b % 64)) & 1) &&
+	       !slb_cooling(c, b, r->now_ms);
+}
+
 /*
  * The best move off the busiest slave 'hi' (utilisation uhi) to any slave,
  * or false.  The move must lower hi by at least the step and leave the
@@ -437,9 +445,7 @@ static bool slb_pick(const struct slb_core *c, const struct slb_run *r,
 			u64 nh, ns, dh, ds, var, gap;
 			struct slb_cand cand;
 
-			if (bk->slave != hi || !bk->load ||
-			    (r->moved[b / 64] >> (b % 64)) & 1 ||
-			    slb_cooling(c, b, r->now_ms))
+			if (bk->slave != hi || !bk->load || !slb_movable(c, r, b))
 				continue;
 			nh = slb_util(r->load[hi] - bk->load,
 				      c->slave[hi].speed_mbps);
@@ -466,13 +472,6 @@ static bool slb_pick(const struct slb_core *c, const struct slb_run *r,
 		}
 	}
 	return best->bucket >= 0;
-}
-
-static bool slb_movable(const struct slb_core *c, const struct slb_run *r,
-			unsigned int b)
-{
-	return !((r->moved[b / 64] >> (b % 64)) & 1) &&
-	       !slb_cooling(c, b, r->now_ms);
 }
 
 /*
