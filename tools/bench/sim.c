@@ -19,7 +19,7 @@
  * Traffic.  Every trace is an hour (3600 s) of per-MAC rate processes on
  * 2, 4 or 8 slaves, equal (all 10G, or all 1G for VoIP) or mixed speeds
  * (half 10G, half 1G), 10 to 4096 MACs, offered load 40 % of the total
- * capacity.  MAC+VLAN keys (slb_mac_vlan_key()) hash into the 256 buckets
+ * capacity (but peers).  MAC+VLAN keys (slb_mac_vlan_key()) hash into the 256 buckets
  * with the MurmurHash3 finaliser and a fixed seed.
  *   uniform   all MACs send the same rate
  *   zipf      rate of the k-th MAC ~ 1/k (ranks dealt at random)
@@ -29,10 +29,11 @@
  *   churn     MACs arrive (Poisson) and leave (exp. lifetime, mean
  *             600 s), lognormal rates (sigma 1)
  *   fail      lognormal rates; one slave fails at 1200 s, returns at 2400 s
- *   peers     make bench-peers' churn run: 12 VMs at rates in the ratios
- *             300:200:150:100:80:60:50:40:30:20:20:10; every 30 s two of
- *             them leave and two new ones (new MACs, a rate from the
- *             list) take their places
+ *   peers     make bench-peers' churn run, at its own byte rates: 12 VMs
+ *             sending 300, 200, 150, 100, 80, 60, 50, 40, 30, 20, 20 and
+ *             10 frames/s of 1000 bytes; every 30 s two of them leave and
+ *             two new ones (new MACs, a rate from the list) take their
+ *             places (Open vSwitch's thresholds are absolute bytes)
  * "True" load is a MAC's offered rate in that second.  The byte counters
  * the algorithms read add per-second burstiness (uniform, coefficient of
  * variation 10 % per MAC), so a rebalancer that chases noise shows up as
