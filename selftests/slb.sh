@@ -19,6 +19,12 @@
 #   port_of_mac MAC         from sw_recv output: the switch ports MAC used
 #   listen_bg OUT NS ARGS   slbgen recv in the background, returns once it
 #                           listens (LISTEN_PID)
+#   slb_two_vms PREFIX IV   the rebalancing tests' bed: bond0 over two switch
+#                           ports (rebalance interval IV, no move gap), VMs
+#                           behind hbr0 (gen), the server learned; VMs A
+#                           (PREFIX:01) and B in other buckets, both known
+#                           to the bond and moved to eth0 (sets A, B, IV and
+#                           MIG, the interval's and slb_migrate's files)
 
 SLB_BOND=${SLB_BOND:-bond0}
 SLB_DBG=/sys/kernel/debug/bonding
@@ -214,4 +220,31 @@ listen_bg() {
 	fi
 	LISTEN_PID=$!
 	wait_for -t $((10 * SLB_SLOW)) grep -q listening "$out.err"
+}
+
+slb_two_vms() {
+	local i
+	IV=/sys/class/net/bond0/bonding/slb_rebalance_interval
+	MIG=/sys/class/net/bond0/bonding/slb_migrate
+	load_bonding
+	topo_switch 2
+	topo_bond bond0 balance-slb miimon 100
+	echo "$2" >$IV
+	# decisions, not timing: moves happen at once (45-slb-reorder tests gaps)
+	echo 0 >/sys/class/net/bond0/bonding/slb_move_gap
+	topo_vms 0
+	gen_add
+	in_ns srv slbgen send srv0 -s $SRV_MAC -c 1 >/dev/null	# switch learns srv
+	A=$1:01
+	gen_send -s $A -c 2 -d $SRV_MAC >/dev/null
+	for i in $(seq 2 40); do
+		B=$(printf '%s:%02x' "$1" "$i")
+		gen_send -s $B -c 2 -d $SRV_MAC >/dev/null
+		[ "$(slb_bucket_of $B)" != "$(slb_bucket_of $A)" ] && break
+	done
+	log "A=$A (bucket $(slb_bucket_of $A)) B=$B (bucket $(slb_bucket_of $B))"
+	check "migrate A to eth0" sh -c "echo '$A eth0' >$MIG"
+	check "migrate B to eth0" sh -c "echo '$B eth0' >$MIG"
+	check_eq "A on eth0" "$(slb_slave_of $A)" eth0
+	check_eq "B on eth0" "$(slb_slave_of $B)" eth0
 }

@@ -7,31 +7,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../slb.sh"
 
-IV=/sys/class/net/bond0/bonding/slb_rebalance_interval
-MIG=/sys/class/net/bond0/bonding/slb_migrate
-load_bonding
-topo_switch 2
-topo_bond bond0 balance-slb miimon 100
-echo 0 >$IV
-# decisions, not timing: moves happen at once (45-slb-reorder tests gaps)
-echo 0 >/sys/class/net/bond0/bonding/slb_move_gap
-topo_vms 0
-gen_add
-in_ns srv slbgen send srv0 -s $SRV_MAC -c 1 >/dev/null	# switch learns srv
-
-# two MACs in different buckets
-A=02:40:00:00:00:01
-gen_send -s $A -c 2 -d $SRV_MAC >/dev/null
-for i in $(seq 2 40); do
-	B=$(printf '02:40:00:00:00:%02x' $i)
-	gen_send -s $B -c 2 -d $SRV_MAC >/dev/null
-	[ "$(slb_bucket_of $B)" != "$(slb_bucket_of $A)" ] && break
-done
-log "A=$A (bucket $(slb_bucket_of $A)) B=$B (bucket $(slb_bucket_of $B))"
-check "migrate A to eth0" sh -c "echo '$A eth0' >$MIG"
-check "migrate B to eth0" sh -c "echo '$B eth0' >$MIG"
-check_eq "A on eth0" "$(slb_slave_of $A)" eth0
-check_eq "B on eth0" "$(slb_slave_of $B)" eth0
+slb_two_vms 02:40:00:00:00 0
 
 # steady traffic from both MACs, ~2.4 Mbit/s each
 in_ns gen slbgen send gen0 -s $A -n 2 -c 0 -t 40 -r 600 -l 1000 -d $SRV_MAC >/dev/null &

@@ -10,29 +10,8 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../slb.sh"
 
-IV=/sys/class/net/bond0/bonding/slb_rebalance_interval
-MIG=/sys/class/net/bond0/bonding/slb_migrate
-load_bonding
-topo_switch 2
-topo_bond bond0 balance-slb miimon 100
 # the interval's run stays 10 minutes away for the whole test
-echo 600000 >$IV
-echo 0 >/sys/class/net/bond0/bonding/slb_move_gap
-topo_vms 0
-gen_add
-in_ns srv slbgen send srv0 -s $SRV_MAC -c 1 >/dev/null	# switch learns srv
-
-# two VMs in different buckets, both on eth0, known to the bond
-A=02:41:00:00:00:01
-gen_send -s $A -c 2 -d $SRV_MAC >/dev/null
-for i in $(seq 2 40); do
-	B=$(printf '02:41:00:00:00:%02x' $i)
-	gen_send -s $B -c 2 -d $SRV_MAC >/dev/null
-	[ "$(slb_bucket_of $B)" != "$(slb_bucket_of $A)" ] && break
-done
-log "A=$A (bucket $(slb_bucket_of $A)) B=$B (bucket $(slb_bucket_of $B))"
-check "migrate A to eth0" sh -c "echo '$A eth0' >$MIG"
-check "migrate B to eth0" sh -c "echo '$B eth0' >$MIG"
+slb_two_vms 02:41:00:00:00 600000
 # their two frames are gone from the averages (3 s of silence)
 sleep 4
 moves0=$(proc_val "Total moves")
