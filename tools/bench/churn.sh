@@ -11,7 +11,8 @@
 # BENCH_CHURN_SEED + run (6: run 1 is bench-peers' schedule), both systems
 # the same schedule in a run; BENCH_CHURN_SECS (600) s each: about
 # 2 x (BENCH_CHURN_SECS + 30) s per run plus the boot, divided by
-# BENCH_CHURN_BOOTS (1), the boots run side by side.
+# BENCH_CHURN_BOOTS (1), the boots run side by side.  BENCH_CHURN_REUSE=1
+# makes the tables again from the last boots' logs.
 # Writes, under OUT (default build/bench/churn):
 #   churn.csv    system,run,second,eth0 bytes,eth1 bytes,opt (per second)
 #   runs.csv     system,run,util_opt_mean,moves,moves_per_hour,
@@ -47,25 +48,33 @@ runs=$BENCH_CHURN_RUNS secs=$BENCH_CHURN_SECS
 boots=${BENCH_CHURN_BOOTS:-1}
 ((boots >= 1 && boots <= runs && boots <= $(nproc))) ||
 	{ echo "$BENCH: BENCH_CHURN_BOOTS must be 1 to min(runs, CPUs)" >&2; exit 2; }
-start=$(date +%s)
-first=1
-for ((b = 1; b <= boots; b++)); do
-	n=$(((runs - first + 1) / (boots - b + 1)))
-	BENCH_CHURN_FIRST=$first BENCH_CHURN_RUNS=$n \
-		vm_boot churn$b single churns $((n * 2 * (secs + 90) + 120)) churnfig &
-	first=$((first + n))
-done
-fail=0
-for ((b = 1; b <= boots; b++)); do wait -n || fail=1; done
-((!fail)) || exit 1
-wall=$(($(date +%s) - start))
-log=$(ls "$OUT"/churn[0-9]*/ktap.log)
+# run.sh lets one QEMU run at a time (its lock in TMPDIR): each boot gets
+# a TMPDIR of its own.  BENCH_CHURN_REUSE=1: no boot, the tables again
+# from the last boots' logs under OUT.
+if [[ -z ${BENCH_CHURN_REUSE:-} ]]; then
+	rm -rf "$OUT"/churn[0-9]*
+	start=$(date +%s)
+	first=1
+	for ((b = 1; b <= boots; b++)); do
+		n=$(((runs - first + 1) / (boots - b + 1)))
+		mkdir -p "$OUT/churn$b.tmp"
+		TMPDIR=$OUT/churn$b.tmp BENCH_CHURN_FIRST=$first BENCH_CHURN_RUNS=$n \
+			vm_boot churn$b single churns $((n * 2 * (secs + 90) + 120)) churnfig &
+		first=$((first + n))
+	done
+	fail=0
+	for ((b = 1; b <= boots; b++)); do wait -n || fail=1; done
+	((!fail)) || exit 1
+	echo $(($(date +%s) - start)) >"$OUT/wall"
+fi
+wall=$(cat "$OUT/wall")
+logs=("$OUT"/churn[0-9]*/ktap.log)
 
-awk '$2 == "BENCH" && $3 == "churn" { printf "%s,%s,%s,%s,%s,%.3f\n", $4, $5, $6, $7, $8, $9 / 1000 }' $log |
+awk '$2 == "BENCH" && $3 == "churn" { printf "%s,%s,%s,%s,%s,%.3f\n", $4, $5, $6, $7, $8, $9 / 1000 }' "${logs[@]}" |
 	sed '1i system,run,second,eth0 bytes,eth1 bytes,opt' >"$OUT/churn.csv"
-awk '$2 == "BENCH" && $3 == "churnfig" { print $4 "," $5 "," $6 "," $7 }' $log |
+awk '$2 == "BENCH" && $3 == "churnfig" { print $4 "," $5 "," $6 "," $7 }' "${logs[@]}" |
 	sed '1i system,run,figure,value' >"$OUT/figures.csv"
-awk '$2 == "BENCH" && $3 == "churnmv" { print $4 "," $5 "," $6 "," $7 }' $log |
+awk '$2 == "BENCH" && $3 == "churnmv" { print $4 "," $5 "," $6 "," $7 }' "${logs[@]}" |
 	sed '1i system,run,second,mac' >"$OUT/moves.csv"
 
 # runs.csv: a system's run; the most moves of one MAC in any 60 s: a move
