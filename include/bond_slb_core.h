@@ -20,60 +20,25 @@
 #define SLB_DEFAULT_SPEED_MBPS	1000
 
 /*
- * Rebalancing (Documentation/networking/balance-slb.rst has the long
- * version).  The yardstick is the bound: the lowest highest-utilisation
- * any placement could reach (total load over total speed, or the heaviest
- * bucket on the fastest slave, whichever is higher).
- *
- * - A run acts only if the busiest slave carries SLB_MIN_REBALANCE_LOAD
- *   and is more than SLB_IMBALANCE_PCT above the bound (the level), by
- *   more than the noise of its measured load (SLB_NOISE_SIGMAS_X10 / 10
- *   standard deviations); right after a run cut short by the move cap,
- *   being over the level is enough.  An excess over SLB_FINE_PCT (same
- *   margin) found on the same slave by SLB_EVIDENCE_RUNS runs in a row
- *   makes the run go on with that as the level.
- * - It then plans up to SLB_MAX_MOVES_PER_RUN moves, each off the then
- *   busiest slave while that is over the level, then off each slave that
- *   began the run over the level until it is below by its noise margin;
- *   each move lowers the giver by SLB_MIN_STEP_PERMILLE and leaves the
- *   receiver below where the giver was.  No slave both gives and takes
- *   in one run, except in a swap: when no single bucket of the busiest
- *   can go, one of its buckets for a lighter one of a slave untouched so
- *   far, carried out whole or not at all.
- * - The plan is kept only if it clears the overload (utilisation above
- *   the level, summed over the slaves) or lowers it by SLB_MIN_GAIN_PCT
- *   of the bound; otherwise nothing moves.
+ * Rebalancing: the rules are told once, at the top of bond_slb_core.c
+ * (Documentation/networking/balance-slb.rst has them with the reasons);
+ * the constants they use:
  */
-#define SLB_MIN_REBALANCE_LOAD	125000		/* 1 Mbit/s */
-#define SLB_IMBALANCE_PCT	5
-#define SLB_MIN_GAIN_PCT	1
-#define SLB_MIN_STEP_PERMILLE	1
-#define SLB_NOISE_SIGMAS_X10	25
+#define SLB_MIN_REBALANCE_LOAD	125000	/* bytes/s (1 Mbit/s) worth a run */
+#define SLB_IMBALANCE_PCT	5	/* the level: % above the bound */
+#define SLB_MIN_GAIN_PCT	1	/* a plan's least gain, % of the bound */
+#define SLB_MIN_STEP_PERMILLE	1	/* a move's least gain, of the bound */
+#define SLB_NOISE_SIGMAS_X10	25	/* noise margin, tenths of a sigma */
 #define SLB_MAX_MOVES_PER_RUN	8
-#define SLB_FINE_PCT		1
-#define SLB_EVIDENCE_RUNS	3
+#define SLB_FINE_PCT		1	/* the level once an excess lasted */
+#define SLB_EVIDENCE_RUNS	3	/* runs in a row that make it last */
 
-/*
- * Decisions use each bucket's load averaged over about
- * SLB_AVG_SPAN_PCT percent of the rebalance interval (slb_avg()), so that
- * per-second burstiness does not move anything.
- */
+/* averages: their span, % of the interval (slb_avg_span()) */
 #define SLB_AVG_SPAN_PCT	120
 #define SLB_AVG_DEFAULT_INTERVAL_MS	10000	/* for interval 0 (never) */
 #define SLB_AVG_MAX_SPAN_MS	86400000U
-#define SLB_GONE_MS		3000
-
-/*
- * Runs between the intervals.  A bucket that comes (its first sample) or
- * goes (SLB_GONE_MS silent) carrying at least SLB_IMBALANCE_PCT of the
- * bond's load can by itself put a slave over the level: a run corrects
- * that at once instead of at the next interval, SLB_EVENT_DELAY_MS after
- * a newcomer's first sample (its load measured by then; young averages are
- * plain means), as soon as a bucket is known gone.  Smaller ones, such as
- * one call of hundreds starting or ending, wait for the interval, so that
- * they are not chased.
- */
-#define SLB_EVENT_DELAY_MS	3000
+#define SLB_GONE_MS		3000	/* silent this long: the bucket left */
+#define SLB_EVENT_DELAY_MS	3000	/* a newcomer measured, then a run */
 
 struct slb_core_slave {
 	u32 speed_mbps;		/* 0 = unknown */

@@ -3,27 +3,42 @@
  * balance-slb pure algorithms, shared by bonding.ko, the unit tests and the
  * simulator (tools/bench).
  *
- * Rebalancing, in short (Documentation/networking/balance-slb.rst has it
- * with the reasons).  Loads are averaged bucket rates; a slave's
+ * Rebalancing (Documentation/networking/balance-slb.rst has it with the
+ * reasons; the constants are in bond_slb_core.h).
+ *
+ * Loads.  Each bucket's rate is sampled every second and averaged over a
+ * span of 1.2 rebalance intervals, with its mean deviation (its noise): a
+ * decision on one second would chase burstiness.  A young average is the
+ * plain mean of its samples until it is a span old; a bucket silent for
+ * SLB_GONE_MS has left and its average drops to 0 at once.  A slave's
  * utilisation is its load over its speed.  The bound is what no placement
  * can beat: total load over total speed, or the heaviest bucket on the
- * fastest slave.  The level is 5 % above the bound.  A run:
+ * fastest slave.  The level is SLB_IMBALANCE_PCT above the bound.
  *
- * - acts when the busiest slave is over the level by more than the noise
- *   of its measured load, or over it at all right after a run the move
- *   cap cut short; or, with the level at 1 % above the bound, when three
- *   runs in a row found the same slave over that by its noise (an excess
- *   that lasts is the placement; one that changes slave is traffic);
+ * When.  Every interval; and soon after a bucket carrying at least
+ * SLB_IMBALANCE_PCT of the bond's load came (SLB_EVENT_DELAY_MS after its
+ * first sample) or went (once known gone), since one such bucket can put
+ * a slave over the level by itself.  Smaller ones wait for the interval.
+ *
+ * A run:
+ * - acts when the busiest slave carries SLB_MIN_REBALANCE_LOAD and is over
+ *   the level by more than the noise of its measured load, or over it at
+ *   all right after a run the move cap cut short; or, with the level at
+ *   SLB_FINE_PCT above the bound, when SLB_EVIDENCE_RUNS runs in a row
+ *   found the same slave over that by its noise (an excess that lasts is
+ *   the placement; one that changes slave is traffic);
  * - plans moves one bucket at a time, each to the slave that leaves the
  *   pair most even: off the busiest while it is over the level, then off
  *   each slave that began the run over the level until it is below by its
  *   noise margin, so that noise cannot take it back over (hysteresis).
- *   Slaves that began under the level are left alone; no slave both gives
- *   and takes; at most SLB_MAX_MOVES_PER_RUN moves; when no single bucket
- *   can go, a swap with a slave untouched so far (both moves or none);
+ *   Each move lowers the giver by SLB_MIN_STEP_PERMILLE of the bound and
+ *   leaves the receiver below where the giver was.  Slaves that began
+ *   under the level are left alone; no slave both gives and takes; at most
+ *   SLB_MAX_MOVES_PER_RUN moves; when no single bucket can go, a swap with
+ *   a slave untouched so far (both moves or none);
  * - carries out the shortest part of the plan that gets as far as all of
- *   it, if it clears the overload or lowers it by SLB_MIN_GAIN_PCT of the
- *   bound.
+ *   it, if it clears the overload (utilisation above the level, summed
+ *   over the slaves) or lowers it by SLB_MIN_GAIN_PCT of the bound.
  *
  * A run is O(moves * slaves * buckets) in integer arithmetic, the square
  * root only for a candidate that beats the best so far: about 40 us for
