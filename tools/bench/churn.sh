@@ -53,6 +53,7 @@ boots=${BENCH_CHURN_BOOTS:-1}
 # from the last boots' logs under OUT.
 if [[ -z ${BENCH_CHURN_REUSE:-} ]]; then
 	rm -rf "$OUT"/churn[0-9]*
+	git -C "$ROOT" describe --always --dirty >"$OUT/module"
 	start=$(date +%s)
 	first=1
 	for ((b = 1; b <= boots; b++)); do
@@ -66,8 +67,11 @@ if [[ -z ${BENCH_CHURN_REUSE:-} ]]; then
 	for ((b = 1; b <= boots; b++)); do wait -n || fail=1; done
 	((!fail)) || exit 1
 	echo $(($(date +%s) - start)) >"$OUT/wall"
+	echo "$boots" >"$OUT/boots"
 fi
 wall=$(cat "$OUT/wall")
+boots=$(cat "$OUT/boots")
+BENCH_MODULE=$(cat "$OUT/module")
 logs=("$OUT"/churn[0-9]*/ktap.log)
 
 awk '$2 == "BENCH" && $3 == "churn" { printf "%s,%s,%s,%s,%s,%.3f\n", $4, $5, $6, $7, $8, $9 / 1000 }' "${logs[@]}" |

@@ -50,10 +50,11 @@ vm_boot() {
 		echo "$BENCH: the guest's kernel log has a report, see $OUT/$1/console.log" >&2
 }
 
-# bench_header TITLE: a table's first lines (what ran, on what)
+# bench_header TITLE: a table's first lines (what ran, on what; the
+# module's commit BENCH_MODULE, or the checkout's)
 bench_header() {
 	echo "$1, kernel $KVER, $(date -u +%Y-%m-%d)," \
-		"bonding.ko $(git -C "$ROOT" describe --always --dirty)"
+		"bonding.ko ${BENCH_MODULE:-$(git -C "$ROOT" describe --always --dirty)}"
 	echo "host: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); guest: QEMU TCG, 2 vCPUs"
 }
 # deb_version PKG: the version of PKG unpacked for the guest
