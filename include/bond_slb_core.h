@@ -54,11 +54,11 @@ struct slb_core_slave {
 struct slb_core_bucket {
 	u64 load;		/* bytes/s, slb_avg() */
 	/*
-	 * Mean absolute deviation of the per-sample rates from 'load',
-	 * bytes/s (slb_avg_dev()).  The driver keeps it up to date across
-	 * runs; the core only reads it.
+	 * Its noise: the mean absolute deviation of the per-sample rates
+	 * from 'load', bytes/s (slb_avg_dev(), kept by slb_avg_sample()
+	 * across runs).
 	 */
-	u64 dev;
+	u64 noise;
 	u64 last_move_ms;	/* when it last changed slave */
 	u32 silent_ms;		/* since its last byte (slb_avg_sample()) */
 	u32 age_ms;		/* of its average, up to the span */
@@ -193,7 +193,7 @@ int slb_evacuate(struct slb_core *c, u16 failed, u64 now_ms,
  */
 u64 slb_avg(u64 old, u64 sample, u32 elapsed_ms, u32 span_ms);
 /*
- * One sample of a bucket: its noise (bk->dev) and silence (bk->silent_ms)
+ * One sample of a bucket: its noise (bk->noise) and silence (bk->silent_ms)
  * kept up to date, the new average returned.  A bucket silent for
  * SLB_GONE_MS has left (its VMs went away, stopped or moved): its average
  * and noise drop to 0 at once instead of fading over the span, so that

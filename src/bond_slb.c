@@ -82,10 +82,10 @@ static void slb_work(struct work_struct *work)
 	mutex_lock(&slb->lock);
 	if (time_after_eq(now, slb->last_sample + bond_slb_period(bond))) {
 		event = bond_slb_sample(slb, now);
-		bond_slb_src_recount(slb, now);
+		bond_slb_src_recount_free(slb, now);
 		bond_slb_queriers_expire(slb, now);
 	}
-	bond_slb_moves_progress(slb);
+	bond_slb_advance_moves(slb);
 	bond_slb_rx_switch_close(slb, now);
 	if (slb->queries_left) {
 		slb->queries_left--;
@@ -278,7 +278,7 @@ void bond_slb_slave_removing(struct bonding *bond, struct slave *slave)
 	if (!slb)
 		return;
 	WRITE_ONCE(slave->slb.leaving, true);
-	/* before reading the buckets: pairs with bond_slb_stays() */
+	/* before reading the buckets: pairs with bond_slb_kept_unless_leaving() */
 	smp_mb();
 	mutex_lock(&slb->lock);
 	bond_slb_evacuate(slb, slave);

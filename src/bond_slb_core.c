@@ -117,13 +117,13 @@ u64 slb_avg_sample(struct slb_core_bucket *bk, u64 avg, u64 sample,
 	} else if (bk->silent_ms < SLB_GONE_MS) {
 		bk->silent_ms += elapsed_ms;
 		if (bk->silent_ms >= SLB_GONE_MS) {
-			bk->dev = 0;
+			bk->noise = 0;
 			return 0;
 		}
 	} else {
 		return 0;
 	}
-	bk->dev = slb_avg_dev(bk->dev, avg, sample, elapsed_ms, span_ms);
+	bk->noise = slb_avg_dev(bk->noise, avg, sample, elapsed_ms, span_ms);
 	return slb_avg(avg, sample, elapsed_ms, span_ms);
 }
 
@@ -372,9 +372,9 @@ static u16 slb_busiest(const struct slb_core *c, const u64 *load, u64 *util)
  */
 #define SLB_FULL_UTIL	(125000ULL * 1024)
 
-static u64 slb_dev_util(const struct slb_core *c, unsigned int b, u16 s)
+static u64 slb_noise_util(const struct slb_core *c, unsigned int b, u16 s)
 {
-	u64 d = slb_util(c->bucket[b].dev, c->slave[s].speed_mbps);
+	u64 d = slb_util(c->bucket[b].noise, c->slave[s].speed_mbps);
 
 	return d < SLB_FULL_UTIL ? d : SLB_FULL_UTIL;
 }
@@ -399,7 +399,7 @@ static void slb_run_init(struct slb_run *r, const struct slb_core *c,
 
 		if (bk->slave >= c->nslaves)
 			continue;
-		d = slb_dev_util(c, i, bk->slave);
+		d = slb_noise_util(c, i, bk->slave);
 		r->var[bk->slave] += d * d;
 	}
 	r->noise = slb_noise_factor(c->interval_ms);
@@ -476,8 +476,8 @@ static bool slb_pick(const struct slb_core *c, const struct slb_run *r,
 			/* the square root last: most candidates lose before */
 			if (!slb_cand_better(&cand, best))
 				continue;
-			dh = slb_dev_util(c, b, hi);
-			ds = slb_dev_util(c, b, s);
+			dh = slb_noise_util(c, b, hi);
+			ds = slb_noise_util(c, b, s);
 			var = r->var[hi] - dh * dh + r->var[s] +
 			      (dh > ds ? dh - ds : ds - dh) *
 			      (dh > ds ? dh - ds : ds - dh);
@@ -599,7 +599,7 @@ static u64 slb_overload(const struct slb_core *c, const u64 *load, u64 level)
 static void slb_plan_move(const struct slb_core *c, struct slb_run *r,
 			  unsigned int b, u16 from, u16 to)
 {
-	u64 df = slb_dev_util(c, b, from), dt = slb_dev_util(c, b, to);
+	u64 df = slb_noise_util(c, b, from), dt = slb_noise_util(c, b, to);
 
 	r->load[from] -= c->bucket[b].load;
 	r->load[to] += c->bucket[b].load;

@@ -11,7 +11,7 @@
  * published in bucket->next, and the first frame after a pause of
  * slb_move_gap in the bucket's traffic switches the bucket
  * (bond_slb_move_at_gap(), on the transmit path), or the work does it for
- * an idle bucket (bond_slb_moves_progress()).  The state of a waiting move
+ * an idle bucket (bond_slb_advance_moves()).  The state of a waiting move
  * (bucket->next, ->last_tx_ns, ->move_since_ns, slb->moves_waiting and
  * slb->move_done) is changed by the functions of this file only.
  */
@@ -95,8 +95,8 @@ void bond_slb_rx_handover(struct bond_slb *slb, unsigned int b,
  * bucket on 'to' and moves it, or this sees ->leaving and takes the
  * bucket back.  True if the bucket may stay.
  */
-bool bond_slb_stays(struct bond_slb *slb, unsigned int b,
-		    struct slave *to, struct slave *back)
+bool bond_slb_kept_unless_leaving(struct bond_slb *slb, unsigned int b,
+				  struct slave *to, struct slave *back)
 {
 	if (likely(!READ_ONCE(to->slb.leaving)))
 		return true;
@@ -160,7 +160,7 @@ static bool slb_move_switch(struct bond_slb *slb, unsigned int b,
 	bond_slb_rx_handover(slb, b, from);
 	cur = unrcu_pointer(cmpxchg(&slb->tx[b].slave, RCU_INITIALIZER(from),
 				    RCU_INITIALIZER(to)));
-	if (cur != from || !bond_slb_stays(slb, b, to, from))
+	if (cur != from || !bond_slb_kept_unless_leaving(slb, b, to, from))
 		return false;
 	atomic64_inc(&to->slb.moves_in);
 	if (from)
@@ -369,7 +369,7 @@ static bool slb_pause_take(const struct bonding *bond, struct slb_bucket *bk)
  * announced; idle buckets move here; moves to a slave that went away are
  * dropped.  Under slb->lock.
  */
-void bond_slb_moves_progress(struct bond_slb *slb)
+void bond_slb_advance_moves(struct bond_slb *slb)
 {
 	unsigned long done[BITS_TO_LONGS(SLB_BUCKETS)];
 	unsigned int b;
@@ -410,7 +410,7 @@ void bond_slb_moves_progress(struct bond_slb *slb)
  */
 #define SLB_CORE_NOW	BIT_ULL(40)
 
-static void slb_core_times(struct bond_slb *slb)
+static void slb_core_set_move_times(struct bond_slb *slb)
 {
 	unsigned int i;
 
@@ -426,7 +426,7 @@ void bond_slb_rebalance(struct bond_slb *slb, int max_moves)
 	int n;
 
 	slb_snapshot(slb, jiffies);
-	slb_core_times(slb);
+	slb_core_set_move_times(slb);
 	n = slb_rebalance(&slb->core, SLB_CORE_NOW, slb->plan, max_moves);
 	bond_slb_moves_apply(slb, n, true);
 }
@@ -452,7 +452,7 @@ void bond_slb_evacuate(struct bond_slb *slb, struct slave *slave)
 			slb_move_now(slb, i, to);
 	}
 	slb_snapshot(slb, jiffies);
-	slb_core_times(slb);
+	slb_core_set_move_times(slb);
 	slb->core.slave[idx].usable = false;
 	n = slb_evacuate(&slb->core, idx, SLB_CORE_NOW, slb->plan, SLB_BUCKETS);
 	/* failover moves are forced: they do not start a cooldown */

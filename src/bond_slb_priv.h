@@ -344,7 +344,7 @@ static inline bool slb_in_conflict(unsigned long conflict, unsigned long now)
  * hash.  A key lives before the first never used slot (key 0) of its
  * probe sequence, so a lookup stops there: a forgotten slot becomes
  * SLB_KEY_DEAD, not 0, and only the once-a-second walk gives slots back
- * as 0 (bond_slb_src_recount()).
+ * as 0 (bond_slb_src_recount_free()).
  */
 static inline bool slb_key_live(u64 key)
 {
@@ -393,7 +393,7 @@ bool bond_slb_mac_read(const struct slb_mac *m, unsigned long now,
 		       struct slb_mac_snap *snap);
 bool bond_slb_arp_announces(const struct sk_buff *skb, __be16 proto,
 			    unsigned int off, u64 key);
-void bond_slb_src_recount(struct bond_slb *slb, unsigned long now);
+void bond_slb_src_recount_free(struct bond_slb *slb, unsigned long now);
 struct slb_src *bond_slb_src_get(struct bond_slb *slb,
 				 const struct sk_buff *skb, unsigned int *idx);
 
@@ -409,13 +409,13 @@ void bond_slb_lacp_expire(struct bond_slb *slb);
 /* bond_slb_move.c */
 void bond_slb_rx_handover(struct bond_slb *slb, unsigned int b,
 			  struct slave *from);
-bool bond_slb_stays(struct bond_slb *slb, unsigned int b,
-		    struct slave *to, struct slave *back);
+bool bond_slb_kept_unless_leaving(struct bond_slb *slb, unsigned int b,
+				  struct slave *to, struct slave *back);
 struct slave *bond_slb_move_at_gap(struct bonding *bond, struct bond_slb *slb,
 				   unsigned int b, struct slave *cur,
 				   struct slave *to);
 void bond_slb_moves_apply(struct bond_slb *slb, int n, bool planned);
-void bond_slb_moves_progress(struct bond_slb *slb);
+void bond_slb_advance_moves(struct bond_slb *slb);
 void bond_slb_rebalance(struct bond_slb *slb, int max_moves);
 void bond_slb_evacuate(struct bond_slb *slb, struct slave *slave);
 bool bond_slb_sample(struct bond_slb *slb, unsigned long now);

@@ -13,7 +13,7 @@
  *   slave takes it.
  * - The loop filter: a frame from a MAC we transmit is our own, flooded
  *   back by the switch, and dropped, unless it cannot be a reflection
- *   (slb_rx_foreign()): then the MAC is in conflict and passes.
+ *   (slb_rx_mac_used_elsewhere()): then the MAC is in conflict and passes.
  * - A VM's own announcement from the switch side, long after ours, means
  *   it now lives behind the switch (a live migration away).
  */
@@ -329,7 +329,7 @@ static noinline bool slb_rx_claim(struct bond_slb *slb, unsigned int b,
 	if (cur)
 		return cur == slave;
 	/* released meanwhile: the bucket is free again, this copy passes */
-	if (bond_slb_stays(slb, b, slave, NULL))
+	if (bond_slb_kept_unless_leaving(slb, b, slave, NULL))
 		atomic_inc(&slave->slb.nbuckets);
 	return true;
 }
@@ -377,9 +377,11 @@ static bool slb_rx_unicast_here(struct bonding *bond, struct bond_slb *slb,
  * Another host uses the MAC: a guest spoofing it, or a VM gone elsewhere
  * without announcing itself.
  */
-static bool slb_rx_foreign(struct bond_slb *slb, struct slave *slave,
-			   const struct ethhdr *eth, u16 vid,
-			   const struct slb_mac_snap *snap, unsigned long now)
+static bool slb_rx_mac_used_elsewhere(struct bond_slb *slb,
+				      struct slave *slave,
+				      const struct ethhdr *eth, u16 vid,
+				      const struct slb_mac_snap *snap,
+				      unsigned long now)
 {
 	const struct slb_bucket *bk = &slb->bucket[snap->bucket];
 	struct slb_mac_snap dst;
@@ -513,7 +515,7 @@ int bond_slb_recv(const struct sk_buff *skb, struct bonding *bond,
 		return RX_HANDLER_ANOTHER;
 	}
 	if (slb_in_conflict(snap.conflict, now) ||
-	    slb_rx_foreign(slb, slave, eth, vid, &snap, now)) {
+	    slb_rx_mac_used_elsewhere(slb, slave, eth, vid, &snap, now)) {
 		slb_mark_conflict(bond, slb, m, &snap, now);
 		return RX_HANDLER_ANOTHER;
 	}

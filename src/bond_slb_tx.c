@@ -355,7 +355,7 @@ again:
 				    RCU_INITIALIZER(best)));
 	if (cur != old)
 		return slb_usable(cur) ? cur : NULL;
-	if (unlikely(!bond_slb_stays(slb, b, best, NULL))) {
+	if (unlikely(!bond_slb_kept_unless_leaving(slb, b, best, NULL))) {
 		cur = rcu_dereference(slb->tx[b].slave);
 		if (slb_usable(cur))
 			return cur;
@@ -498,7 +498,7 @@ static void slb_mac_reclaim(struct bond_slb *slb, unsigned long now)
  * anyone.  A source without MACs gives its slot back, unless it has just
  * claimed it.  Under slb->lock, once a second.
  */
-void bond_slb_src_recount(struct bond_slb *slb, unsigned long now)
+void bond_slb_src_recount_free(struct bond_slb *slb, unsigned long now)
 {
 	u32 *n = slb->src_count;
 	unsigned int i;

@@ -255,7 +255,7 @@ static void test_avg_sample_gone(void)
 
 	for (t = 0; t < 20; t++)
 		avg = slb_avg_sample(&bk, avg, t % 2 ? 1100000 : 900000, 1000, span);
-	EXPECT(avg > 800000 && bk.dev > 0);
+	EXPECT(avg > 800000 && bk.noise > 0);
 	/* a pause shorter than SLB_GONE_MS: fading, not gone */
 	for (t = 1000; t < SLB_GONE_MS; t += 1000) {
 		avg = slb_avg_sample(&bk, avg, 0, 1000, span);
@@ -265,9 +265,9 @@ static void test_avg_sample_gone(void)
 	EXPECT(bk.silent_ms == 0 && avg > 0);
 	for (t = 0; t < SLB_GONE_MS; t += 1000)
 		avg = slb_avg_sample(&bk, avg, 0, 1000, span);
-	EXPECT(avg == 0 && bk.dev == 0);
+	EXPECT(avg == 0 && bk.noise == 0);
 	avg = slb_avg_sample(&bk, avg, 0, 1000, span);
-	EXPECT(avg == 0 && bk.dev == 0);
+	EXPECT(avg == 0 && bk.noise == 0);
 	avg = slb_avg_sample(&bk, avg, 500000, 1000, span);
 	EXPECT(avg == 500000 && bk.silent_ms == 0);
 }
@@ -287,7 +287,7 @@ static void test_avg_sample_young(void)
 	avg = slb_avg_sample(&bk, avg, 500000, 1000, span);
 	EXPECT(avg == 500000);
 	avg = slb_avg_sample(&bk, avg, 1000000, 1000, span);
-	EXPECT(avg == 750000 && bk.dev == 250000);
+	EXPECT(avg == 750000 && bk.noise == 250000);
 	avg = slb_avg_sample(&bk, avg, 1000000, 1000, span);
 	EXPECT(avg > 833000 && avg < 834000);
 	while (bk.age_ms < span)
@@ -524,15 +524,15 @@ static void test_rebalance_not_for_noise(void)
 	/* the same averages, but their samples scatter by 40 %: leave it */
 	put(2, 0, 80000);
 	c.bucket[2].moved_ever = false;
-	c.bucket[0].dev = 200000;
-	c.bucket[1].dev = 200000;
+	c.bucket[0].noise = 200000;
+	c.bucket[1].noise = 200000;
 	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
 	/*
 	 * Scatter of 4 %: with the default 10 s interval the averages are
 	 * good enough to act on; with a 1 s interval (span 1.2 s) they are not.
 	 */
-	c.bucket[0].dev = 20000;
-	c.bucket[1].dev = 20000;
+	c.bucket[0].noise = 20000;
+	c.bucket[1].noise = 20000;
 	c.interval_ms = 1000;
 	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
 	c.interval_ms = 10000;
@@ -553,7 +553,7 @@ static void test_rebalance_noise_of_moved_bucket(void)
 	put(0, 0, 900000);
 	put(1, 0, 200000);
 	put(2, 1, 850000);
-	c.bucket[1].dev = 100000;
+	c.bucket[1].noise = 100000;
 	n = slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN);
 	EXPECT(n == 1 && mv[0].bucket == 1);
 	/*
@@ -568,7 +568,7 @@ static void test_rebalance_noise_of_moved_bucket(void)
 	EXPECT(n == 1 && mv[0].bucket == 1 && mv[0].to == 1);
 	put(1, 0, 10000000);
 	c.bucket[1].moved_ever = false;
-	c.bucket[1].dev = 5000000;
+	c.bucket[1].noise = 5000000;
 	EXPECT(slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN) == 0);
 }
 
@@ -600,8 +600,8 @@ static void test_rebalance_hysteresis(void)
 	put(2, 0, 60000);
 	put(3, 0, 40000);
 	put(4, 1, 900000);
-	c.bucket[0].dev = 40000;
-	c.bucket[1].dev = 40000;
+	c.bucket[0].noise = 40000;
+	c.bucket[1].noise = 40000;
 	n = slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN);
 	EXPECT(n == 2 && mv[0].bucket == 2 && mv[1].bucket == 3);
 	EXPECT(util_of(0) == util_of(1));
@@ -613,7 +613,7 @@ static void test_rebalance_hysteresis(void)
 	put(3, 0, 40000);
 	put(4, 1, 930000);
 	put(5, 2, 930000);
-	c.bucket[2].dev = 60000;
+	c.bucket[2].noise = 60000;
 	n = slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN);
 	EXPECT(n == 1 && mv[0].bucket == 2);
 }
@@ -709,8 +709,8 @@ static void test_rebalance_leaves_cool_slaves(void)
 	put(5, 1, 40000);
 	put(6, 2, 960000);
 	put(7, 3, 700000);
-	c.bucket[3].dev = 40000;
-	c.bucket[4].dev = 40000;
+	c.bucket[3].noise = 40000;
+	c.bucket[4].noise = 40000;
 	n = slb_rebalance(&c, 100000, mv, SLB_MAX_MOVES_PER_RUN);
 	EXPECT(n == 1);
 	EXPECT(mv[0].from == 0 && mv[0].to == 3);

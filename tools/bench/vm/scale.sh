@@ -325,8 +325,8 @@ fig vlans-in-table "${vlans_seen:-?}" "distinct VLAN IDs among the known MACs"
 # every function we time, and the bonding functions they call that we want
 # to see inside them: only these get ftrace's hook, the rest of the kernel
 # runs untraced
-WANT="slb_work bond_slb_update_rx_slave bond_slb_sample bond_slb_src_recount
-	bond_slb_queriers_expire bond_slb_moves_progress bond_slb_rx_switch_close
+WANT="slb_work bond_slb_update_rx_slave bond_slb_sample bond_slb_src_recount_free
+	bond_slb_queriers_expire bond_slb_advance_moves bond_slb_rx_switch_close
 	bond_slb_send_queries bond_slb_lacp_expire bond_slb_rebalance
 	bond_slb_moves_apply bond_slb_announce_pending bond_slb_announcing
 	bond_slb_evacuate bond_slb_carrier_event bond_slb_link_change
