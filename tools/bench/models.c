@@ -121,29 +121,42 @@ static bool ovs_link(void *st, unsigned int slave, bool up, unsigned int t)
 	return false;
 }
 
-static void ovs_traffic(void *st, unsigned int t)
+/*
+ * Both Open vSwitch models: new hashes (need[]) go to the enabled members
+ * in turn, one list for the whole bond; then the second's bytes count.
+ */
+static void ovs_place_rr(const struct trace *tr, unsigned int t,
+			 const bool *need, const bool *en, unsigned int *rr,
+			 u16 *slave, u64 *bytes)
 {
-	struct ovs_sim *s = st;
-	unsigned int i, n, k, ns = s->tr->nslaves;
-	bool need[SLB_BUCKETS];
+	unsigned int i, n, k, ns = tr->nslaves;
 	u16 order[SLB_BUCKETS];
 
-	for (i = 0; i < SLB_BUCKETS; i++)
-		need[i] = s->slave[i] == SLB_NO_SLAVE;
-	n = sim_arrivals(s->tr, t, need, order);
+	n = sim_arrivals(tr, t, need, order);
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < ns; k++) {
-			unsigned int cand = (s->rr + k) % ns;
+			unsigned int cand = (*rr + k) % ns;
 
-			if (s->en[cand]) {
-				s->slave[order[i]] = cand;
-				s->rr = cand + 1;
+			if (en[cand]) {
+				slave[order[i]] = cand;
+				*rr = cand + 1;
 				break;
 			}
 		}
 	}
 	for (i = 0; i < SLB_BUCKETS; i++)
-		s->bytes[i] += s->tr->bytes[TR_IDX(t, i)];
+		bytes[i] += tr->bytes[TR_IDX(t, i)];
+}
+
+static void ovs_traffic(void *st, unsigned int t)
+{
+	struct ovs_sim *s = st;
+	bool need[SLB_BUCKETS];
+	unsigned int i;
+
+	for (i = 0; i < SLB_BUCKETS; i++)
+		need[i] = s->slave[i] == SLB_NO_SLAVE;
+	ovs_place_rr(s->tr, t, need, s->en, &s->rr, s->slave, s->bytes);
 }
 
 /* one hash from the busiest member that can give one; false: balanced */
@@ -283,27 +296,13 @@ static bool ovs3_link(void *st, unsigned int slave, bool up, unsigned int t)
 static void ovs3_traffic(void *st, unsigned int t)
 {
 	struct ovs3_sim *s = st;
-	unsigned int i, n, k, ns = s->tr->nslaves;
 	bool need[SLB_BUCKETS];
-	u16 order[SLB_BUCKETS];
+	unsigned int i;
 
+	/* a hash on a member that went down is placed again */
 	for (i = 0; i < SLB_BUCKETS; i++)
 		need[i] = s->slave[i] == SLB_NO_SLAVE || !s->en[s->slave[i]];
-	n = sim_arrivals(s->tr, t, need, order);
-	for (i = 0; i < n; i++) {
-		/* the enabled members in turn, one list for the whole bond */
-		for (k = 0; k < ns; k++) {
-			unsigned int cand = (s->rr + k) % ns;
-
-			if (s->en[cand]) {
-				s->slave[order[i]] = cand;
-				s->rr = cand + 1;
-				break;
-			}
-		}
-	}
-	for (i = 0; i < SLB_BUCKETS; i++)
-		s->bytes[i] += s->tr->bytes[TR_IDX(t, i)];
+	ovs_place_rr(s->tr, t, need, s->en, &s->rr, s->slave, s->bytes);
 }
 
 static const u64 *ovs3_sort_bytes;
