@@ -318,6 +318,17 @@ static bool sample_all(u64 big, u32 ms)
 	return slb_event_due(&c, ms, total);
 }
 
+/* after how many ms of 1 s samples a run is first due (0: not in 'ms') */
+static unsigned int first_due(u64 big, unsigned int ms)
+{
+	unsigned int t, due = 0;
+
+	for (t = 1000; t <= ms; t += 1000)
+		if (sample_all(big, 1000) && !due)
+			due = t;
+	return due;
+}
+
 /*
  * A bucket that comes or goes carrying SLB_IMBALANCE_PCT of the bond's
  * load asks for a run SLB_EVENT_DELAY_MS later (once its load is
@@ -325,7 +336,7 @@ static bool sample_all(u64 big, u32 ms)
  */
 static void test_event_run_for_big_bucket(void)
 {
-	unsigned int b, t, due;
+	unsigned int b, t;
 
 	setup(2, 1000);
 	for (b = 0; b < 9; b++)
@@ -335,17 +346,11 @@ static void test_event_run_for_big_bucket(void)
 	for (t = 0; t < 30; t++)
 		EXPECT(!sample_all(0, 1000));
 	/* the big one comes: due once it has SLB_EVENT_DELAY_MS of samples */
-	for (t = 1000, due = 0; t <= 2 * SLB_EVENT_DELAY_MS; t += 1000)
-		if (sample_all(4000000, 1000) && !due)
-			due = t;
-	EXPECT(due == SLB_EVENT_DELAY_MS);
+	EXPECT(first_due(4000000, 2 * SLB_EVENT_DELAY_MS) == SLB_EVENT_DELAY_MS);
 	slb_rebalance(&c, 100000, mv, 0);
 	EXPECT(!sample_all(4000000, 1000));
 	/* ... and goes: due as soon as it is known gone */
-	for (t = 1000, due = 0; t <= 2 * SLB_GONE_MS; t += 1000)
-		if (sample_all(0, 1000) && !due)
-			due = t;
-	EXPECT(due == SLB_GONE_MS);
+	EXPECT(first_due(0, 2 * SLB_GONE_MS) == SLB_GONE_MS);
 	slb_rebalance(&c, 200000, mv, 0);
 	/* one with 1 % of the load comes and goes: no early run */
 	for (t = 0; t < 30; t++)
