@@ -289,16 +289,18 @@ wait "${lane_pids[@]}"
 echo "# time: the two VM lanes: $((SECONDS - t_part)) s"
 
 # --- their results, in kernel order --------------------------------------------
+# a failed test's own diagnostics, so a CI log alone says what broke
+fail_context() {
+	awk '/^# running /{n = 0} {buf[n++ % 40] = $0}
+	     /^not ok /{print "# --- last lines before: " $0
+			for (i = (n > 40 ? n - 40 : 0); i < n - 1; i++) print buf[i % 40]}' "$1"
+}
 for kver in "${kvers[@]}"; do
 	[[ -e $LOGDIR/vm-$kver.ktap ]] || continue
 	k=$(sed -n 's/^1\.\.//p' "$LOGDIR/vm-$kver.ktap" | head -1)
 	echo "== VM selftests on $kver (${k:-no} results, $(cat "$LOGDIR/time-vm-full-$kver" "$LOGDIR/time-vm-core-$kver" 2>/dev/null) s)"
 	grep -v '^ok ' "$LOGDIR/vm-$kver.ktap" | grep -v '^# ' || true
-	# a failed test's own diagnostics, so a CI log alone says what broke
-	awk '/^# running /{n = 0} {buf[n++ % 40] = $0}
-	     /^not ok /{print "# --- last lines before: " $0
-			for (i = (n > 40 ? n - 40 : 0); i < n - 1; i++) print buf[i % 40]}' \
-		"$LOGDIR/vm-$kver.ktap"
+	fail_context "$LOGDIR/vm-$kver.ktap"
 	if ! grep -q '^1\.\.' "$LOGDIR/vm-$kver.ktap"; then
 		tail -20 "$LOGDIR/vm-$kver.err"
 		result fail "vm $kver (no results)"
@@ -308,6 +310,7 @@ for kver in "${kvers[@]}"; do
 	if [[ -e $LOGDIR/vm-warp-$kver.ktap ]]; then
 		echo "== VM selftests in guest time on $kver ($(cat "$LOGDIR/time-vm-warp-$kver" 2>/dev/null) s)"
 		grep -v '^ok ' "$LOGDIR/vm-warp-$kver.ktap" | grep -v '^# ' || true
+		fail_context "$LOGDIR/vm-warp-$kver.ktap"
 		grep -q '^1\.\.' "$LOGDIR/vm-warp-$kver.ktap" ||
 			result fail "vm in guest time $kver (no results)"
 		count_ktap "$kver (guest time): " "$LOGDIR/vm-warp-$kver.ktap"
