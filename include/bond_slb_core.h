@@ -31,7 +31,9 @@
 #define SLB_NOISE_SIGMAS_X10	25	/* noise margin, tenths of a sigma */
 #define SLB_MAX_MOVES_PER_RUN	8
 #define SLB_FINE_PCT		1	/* the level once an excess lasted */
-#define SLB_EVIDENCE_RUNS	3	/* runs in a row that make it last */
+#define SLB_EVIDENCE_RUNS	3	/* runs in a row before it can last */
+#define SLB_EVIDENCE_MAX_RUNS	16	/* the runs its mean is taken over */
+#define SLB_EVIDENCE_MARGINS	2	/* that mean's excess, in its margins */
 
 /* averages: their span, % of the interval (slb_avg_span()) */
 #define SLB_AVG_SPAN_PCT	120
@@ -92,9 +94,13 @@ struct slb_core {
 	 * over the level: the next one carries on without the noise margin.
 	 */
 	bool resume;
-	/* runs in a row that found the busiest over the fine level */
+	/*
+	 * Runs in a row that found the same slave busiest, which slave, and
+	 * the sum of its excess over the fine level (slb_excess_lasts()).
+	 */
 	u8 evidence;
-	u16 evidence_slave;	/* and which slave it was */
+	u16 evidence_slave;
+	s64 evidence_sum;
 	/*
 	 * The heaviest bucket that came or went since the last run (0: none)
 	 * and how long ago the first of them did: slb_event_due().

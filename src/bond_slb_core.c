@@ -24,9 +24,10 @@
  * - acts when the busiest slave carries SLB_MIN_REBALANCE_LOAD and is over
  *   the level by more than the noise of its measured load, or over it at
  *   all right after a run the move cap cut short; or, with the level at
- *   SLB_FINE_PCT above the bound, when SLB_EVIDENCE_RUNS runs in a row
- *   found the same slave over that by its noise (an excess that lasts is
- *   the placement; one that changes slave is traffic);
+ *   SLB_FINE_PCT above the bound, when the same slave's excess over that,
+ *   averaged over the runs in a row that found it busiest, clears that
+ *   average's noise (slb_excess_lasts(): an excess that lasts is the
+ *   placement; one that changes slave is traffic);
  * - plans moves one bucket at a time, each to the slave that leaves the
  *   pair most even: off the busiest while it is over the level, then off
  *   each slave that began the run over the level until it is below by its
@@ -608,6 +609,42 @@ static void slb_plan_move(const struct slb_core *c, struct slb_run *r,
 	r->moved[b / 64] |= 1ULL << (b % 64);
 }
 
+/*
+ * A small excess counts only once it has lasted, on the same slave: one
+ * that moves around is traffic changing, not a placement to correct.  The
+ * busiest slave's excess over the fine level (negative when under it) is
+ * averaged over the runs in a row that found that slave busiest, the last
+ * SLB_EVIDENCE_MAX_RUNS of them; it has lasted when, after at least
+ * SLB_EVIDENCE_RUNS runs, that mean is SLB_EVIDENCE_MARGINS times its own
+ * noise margin (one run's over sqrt(k)).  Runs under the fine level count
+ * too: a mean of only those over it would be biased up by noise alone.
+ */
+static bool slb_excess_lasts(struct slb_core *c, u16 hi, s64 excess,
+			     u64 margin)
+{
+	s64 sum = c->evidence_sum;
+	u32 k;
+
+	if (!c->evidence || c->evidence_slave != hi) {
+		c->evidence = 0;
+		sum = 0;
+	}
+	c->evidence_slave = hi;
+	if (c->evidence < SLB_EVIDENCE_MAX_RUNS)
+		c->evidence++;
+	else if (sum >= 0)
+		sum -= div_u64(sum, c->evidence);
+	else
+		sum += div_u64(-sum, c->evidence);
+	sum += excess;
+	c->evidence_sum = sum;
+	k = c->evidence;
+	/* mean * sqrt(k) > margins * margin, with sqrt(k) << 10 */
+	return k >= SLB_EVIDENCE_RUNS && sum > 0 &&
+	       div_u64(sum, k) * slb_isqrt((u64)k << 20) >
+	       SLB_EVIDENCE_MARGINS * margin << 10;
+}
+
 int slb_rebalance(struct slb_core *c, u64 now_ms, struct slb_move *moves,
 		  int max_moves)
 {
@@ -634,20 +671,12 @@ int slb_rebalance(struct slb_core *c, u64 now_ms, struct slb_move *moves,
 	margin = slb_margin(r, r->var[hi]);
 	resume = c->resume;
 	c->resume = false;
-	if (r->load[hi] < SLB_MIN_REBALANCE_LOAD || umax <= fine + margin) {
+	if (r->load[hi] < SLB_MIN_REBALANCE_LOAD) {
 		c->evidence = 0;
-		if (!resume || r->load[hi] < SLB_MIN_REBALANCE_LOAD || umax <= level)
-			return 0;
-	} else if (umax <= level || (!resume && umax <= level + margin)) {
-		/*
-		 * A small excess counts only once it has lasted, on the same
-		 * slave: one that moves around is traffic changing, not a
-		 * placement to correct.
-		 */
-		if (c->evidence && c->evidence_slave != hi)
-			c->evidence = 0;
-		c->evidence_slave = hi;
-		if (++c->evidence < SLB_EVIDENCE_RUNS)
+		return 0;
+	}
+	if (umax <= level || (!resume && umax <= level + margin)) {
+		if (!slb_excess_lasts(c, hi, (s64)umax - (s64)fine, margin))
 			return 0;
 		level = fine;
 	}

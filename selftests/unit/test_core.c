@@ -393,6 +393,36 @@ static void test_rebalance_lasting_small_excess(void)
 	}
 }
 
+/* the run at which a steady 4.6 % excess with this much noise first moves */
+static int first_fine_move(u64 noise, int runs)
+{
+	int i;
+
+	setup(2, 1000);
+	put(1, 0, 1000000);
+	c.bucket[1].noise = noise;
+	put(3, 0, 30000);
+	put(2, 1, 940000);
+	for (i = 1; i <= runs; i++)
+		if (slb_rebalance(&c, 100000 * i, mv, SLB_MAX_MOVES_PER_RUN))
+			return mv[0].bucket == 3 && mv[0].to == 1 ? i : -1;
+	return 0;
+}
+
+static void test_rebalance_small_excess_in_noise(void)
+{
+	int n;
+
+	/*
+	 * The excess over SLB_FINE_PCT is about 0.6 of one run's noise
+	 * margin: no single run tells it from noise, the mean of nine does.
+	 */
+	n = first_fine_move(45000, 3 * SLB_EVIDENCE_MAX_RUNS);
+	EXPECT(n > SLB_EVIDENCE_RUNS && n <= SLB_EVIDENCE_MAX_RUNS);
+	/* one at 0.3 of it stays, however long */
+	EXPECT(first_fine_move(100000, 3 * SLB_EVIDENCE_MAX_RUNS) == 0);
+}
+
 static void test_rebalance_trigger_is_busiest_over_bound(void)
 {
 	int n;
@@ -1009,6 +1039,7 @@ int main(void)
 	RUN(test_evacuate_by_resulting_utilisation);
 	RUN(test_avg);
 	RUN(test_rebalance_lasting_small_excess);
+	RUN(test_rebalance_small_excess_in_noise);
 	RUN(test_avg_sample_gone);
 	RUN(test_avg_sample_young);
 	RUN(test_event_run_for_big_bucket);
