@@ -78,6 +78,10 @@ proc_val() {
 		"/proc/net/bonding/${2:-$SLB_BOND}"
 }
 
+# proc_at_least FIELD N: FIELD of /proc/net/bonding/bond0 is N or more (for
+# wait_for, where the last frames may still wait in a backlog)
+proc_at_least() { [ "$(proc_val "$1")" -ge "$2" ]; }
+
 # the n-th MAC slbgen uses for -s BASE (BASE's last byte must leave room)
 gen_mac() { printf '%s:%02x' "${1%:*}" $((0x${1##*:} + $2)); }
 

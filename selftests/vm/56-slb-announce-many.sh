@@ -34,7 +34,7 @@ must ping_tries vm0 "$SRV_IP4"
 
 in_ns gen slbgen send gen0 -s $BASE -n $N -c $N -r 2000 -d $SRV_MAC >/tmp/many.out
 log "sent: $(cat /tmp/many.out)"
-wait_for -t $((10 * SLB_SLOW)) sh -c "[ \$(awk -F': ' '\$1 == \"Known MACs\" { split(\$2, v, \" \"); print v[1] }' /proc/net/bonding/bond0) -ge $N ]"
+wait_for -t $((10 * SLB_SLOW)) proc_at_least "Known MACs" $N
 known=$(proc_val "Known MACs")
 check "all $N MACs learned ($known known)" test "$known" -ge $N
 

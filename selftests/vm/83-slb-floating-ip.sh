@@ -66,7 +66,7 @@ for m in "$VM0" "$VM1"; do
 	must sh -c "echo '$m $to' >$SYS/slb_migrate"
 	must wait_for -t 3 slb_settled "$m" "$to"
 done
-must wait_for -t 5 sh -c "[ \$(awk -F': ' '\$1 == \"Announcements sent\" { print \$2 }' /proc/net/bonding/bond0) -ge $((ann0 + 2)) ]"
+must wait_for -t 5 proc_at_least "Announcements sent" $((ann0 + 2))
 sleep 1
 log "after the moves: VIP at $(srv_mac_of $VIP), $EXT_IP at $(srv_mac_of $EXT_IP), $(($(proc_val "Announcements sent") - ann0)) announcements"
 check_eq "the server still has the VIP at ext" "$(srv_mac_of $VIP)" "${EXT_MAC,,}"

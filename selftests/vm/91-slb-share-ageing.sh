@@ -78,9 +78,9 @@ fi
 ann=$(proc_val "Announcements sent")
 must sh -c "echo '$VM1 $to' >$SYS/slb_migrate"
 check "vm1's bucket moved to $to" wait_for -t 3 slb_settled "$VM1" "$to"
-check "vm1's move announced" wait_for -t 3 sh -c "[ \$(awk -F': ' '\$1 == \"Announcements sent\" { print \$2 }' /proc/net/bonding/bond0) -gt $ann ]"
+check "vm1's move announced" wait_for -t 3 proc_at_least "Announcements sent" $((ann + 1))
 looped=$(proc_val "Looped-back frames dropped")
 in_ns vm1 slbgen send vm1 -s "$VM1" -c 20 -r 200 >/dev/null
 check "vm1's broadcasts looped back are dropped" \
-	test "$(proc_val "Looped-back frames dropped")" -ge $((looped + 20))
+	wait_for -t 3 proc_at_least "Looped-back frames dropped" $((looped + 20))
 end_test

@@ -71,7 +71,7 @@ fi
 ann=$(proc_val "Announcements sent")
 must listen_bg /tmp/an.out sw "$(sw_ports)" -t 600 -e 0
 must sh -c "echo '$VM1 $to' >$SYS/slb_migrate"
-wait_for -t $((5 * SLB_SLOW)) sh -c "[ \$(awk -F': ' '\$1 == \"Announcements sent\" { print \$2 }' /proc/net/bonding/bond0) -gt $ann ]"
+wait_for -t $((5 * SLB_SLOW)) proc_at_least "Announcements sent" $((ann + 1))
 sleep 0.5
 stop_bg $LISTEN_PID
 check "vm1's move announced" test "$(proc_val "Announcements sent")" -gt "$ann"
