@@ -193,76 +193,114 @@ struct slb_vlan_queriers {
 	struct slb_querier q[2];
 };
 
+/*
+ * The mode's state, one per bond (bond->slb), grouped by who writes each
+ * part.  "lock" is slb->lock: it serialises the control path (the work,
+ * slave and link events, options, slb_migrate).  Transmit and receive
+ * write only what says so, with WRITE_ONCE, atomics or per-CPU data.
+ */
 struct bond_slb {
+	/* Set at open; read by every frame. */
 	struct bonding *bond;
 	/*
 	 * Per-bond random seed of slb_key_hash(): a guest cannot aim its MACs
 	 * at one bucket or MAC table slot.
 	 */
 	u64 seed;
+	struct slb_pcpu __percpu *pcpu;	/* each CPU writes its own */
+	/*
+	 * The MAC table: nmacs slots (a power of two) that transmit learns
+	 * into and receive reads; src[] the sources (host ports) that own
+	 * them, claimed by transmit, recounted by the work under lock with
+	 * src_count[] as scratch; one source holds at most src_limit.
+	 */
+	struct slb_mac *macs;
+	unsigned int nmacs;
+	unsigned int src_limit;
+	struct slb_src src[SLB_SRC_SLOTS + 1];
+	u32 src_count[SLB_SRC_SLOTS + 1];
+
+	/*
+	 * The buckets, read per frame.  Moves write them (bond_slb_move.c,
+	 * under lock, or transmit when a slave lost carrier or a planned
+	 * move's gap came); bucket[] also holds what the work measures.
+	 */
 	struct slb_tx_bucket tx[SLB_BUCKETS] ____cacheline_aligned_in_smp;
 	struct slb_bucket bucket[SLB_BUCKETS] ____cacheline_aligned_in_smp;
-	struct slb_pcpu __percpu *pcpu;
-	struct slb_mac *macs;
-	unsigned int nmacs;		/* slots, a power of two */
-	unsigned int src_limit;		/* fresh MACs one source may hold */
-	struct slb_src src[SLB_SRC_SLOTS + 1];
-	u32 src_count[SLB_SRC_SLOTS + 1];	/* recount scratch, under lock */
-	struct slave __rcu *rx_slave;
+
 	/*
-	 * Receive slave changes (bond_slb_rx.c).  A live previous receive
-	 * slave still accepts until rx_switch_until; rx_switch_from is
-	 * compared, never dereferenced, and NULL when no change is under way.
-	 * Until rx_check_until, every accepted broadcast/multicast is first
-	 * looked for in the CPUs' rx_recent[]; a stand-in for a receive slave
-	 * that lost its link pushes it on, at most once a jiffy.
+	 * The receive slave, chosen under RTNL and lock, read per frame
+	 * (RCU).  Its changes (bond_slb_rx.c): a live previous receive slave
+	 * still accepts until rx_switch_until; rx_switch_from is compared,
+	 * never dereferenced, and NULL when no change is under way.  Until
+	 * rx_check_until, every accepted broadcast/multicast is first looked
+	 * for in the CPUs' rx_recent[]; a stand-in for a receive slave that
+	 * lost its link pushes it on from the receive path, at most once a
+	 * jiffy.  After a change (not the first: rx_ever), the work sends
+	 * queries_left rounds of general queries.
 	 */
+	struct slave __rcu *rx_slave;
 	struct slave *rx_switch_from;
 	unsigned long rx_switch_until;
 	unsigned long rx_check_until;
+	bool rx_ever;
+	unsigned int queries_left;
+
+	/* The control path, under lock unless said otherwise. */
 	struct delayed_work work;
-	struct mutex lock;		/* control path, see top of file */
-	/* buckets whose MACs still have to be announced */
+	struct mutex lock;		/* see above */
+	unsigned long last_sample;
+	unsigned long last_rebalance;
+	unsigned long failback_until;	/* a slave came: runs once a second */
+	/* buckets whose MACs still have to be announced (set_bit, any path) */
 	unsigned long announce_pending[BITS_TO_LONGS(SLB_BUCKETS)];
 	/* buckets whose planned move the transmit path carried out */
 	unsigned long move_done[BITS_TO_LONGS(SLB_BUCKETS)];
 	unsigned int moves_waiting;	/* buckets with a planned move */
-	u64 report_mac;		/* source of steered reports and our queries */
-	spinlock_t querier_lock;	/* general queries only, not per frame */
-	struct slb_vlan_queriers queriers[SLB_QUERY_VLANS];
-	unsigned int queriers_used;	/* slots taken, written under querier_lock */
-	unsigned int queries_left;
-	bool rx_ever;			/* a receive slave was chosen before */
-	u64 queries;
-	unsigned long vids[BITS_TO_LONGS(VLAN_N_VID)];	/* scratch, under lock */
-	unsigned long last_sample;
-	unsigned long last_rebalance;
-	unsigned long failback_until;
-	unsigned long tokens_at;
-	unsigned int tokens;
 	/*
-	 * The announcement pass (bond_slb_announce.c), under lock: buckets
-	 * in it, the cursor (slots looked at since open; the slot is pos
-	 * modulo the table size) and where each bucket joined.
+	 * The announcement pass (bond_slb_announce.c): buckets in it, the
+	 * cursor (slots looked at since open; the slot is pos modulo the
+	 * table size) and where each bucket joined; its rate limit's tokens.
 	 */
 	struct {
 		unsigned long active[BITS_TO_LONGS(SLB_BUCKETS)];
 		u32 pos;
 		u32 from[SLB_BUCKETS];
 	} ann;
+	unsigned long tokens_at;
+	unsigned int tokens;
+
+	/*
+	 * Multicast (bond_slb_mcast.c): the source of steered reports and of
+	 * our queries (WRITE_ONCE, read by transmit and receive); the
+	 * outside queriers heard, per VLAN, under querier_lock, which only
+	 * queries take; the VLANs to query, scratch under lock.
+	 */
+	u64 report_mac;
+	spinlock_t querier_lock;	/* queries only, never per frame */
+	struct slb_vlan_queriers queriers[SLB_QUERY_VLANS];
+	unsigned int queriers_used;
+	unsigned long vids[BITS_TO_LONGS(VLAN_N_VID)];
+
+	/* Totals for /proc: moves from any path, the rest under lock. */
 	atomic64_t moves;
 	u64 announces;
-	/* steered reports: counter sum at the last sample, and their load */
-	u64 report_bytes_seen;
-	u64 report_load;
-	/* scratch for decisions, under lock */
-	struct slb_core core;
-	struct slb_move plan[SLB_BUCKETS];
+	u64 queries;
+
+	/*
+	 * The rebalancer's view and scratch, under lock: the usable slaves,
+	 * the core's state, a run's plan, per-slave sums of one sample (too
+	 * big for the stack), and the steered reports' byte counter at the
+	 * last sample with their load (fixed on the receive slave).
+	 */
 	struct slave *slaves[SLB_MAX_SLAVES];
 	unsigned int nslaves;
-	/* bond_slb_sample() sums per slave (too big for its stack), under lock */
+	struct slb_core core;
+	struct slb_move plan[SLB_BUCKETS];
 	u64 sum_load[SLB_MAX_SLAVES];
 	u64 sum_place[SLB_MAX_SLAVES];
+	u64 report_bytes_seen;
+	u64 report_load;
 };
 
 /* Transmit and receive: BH is off, so this CPU's counters are ours. */
