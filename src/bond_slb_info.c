@@ -190,7 +190,7 @@ static int slb_buckets_show(struct seq_file *seq, void *v)
 			seq_printf(seq, "%llu", slb_age_ms(now, bk->moved));
 		else
 			seq_puts(seq, "never");
-		next = rcu_dereference(slb->tx[b].next);
+		next = rcu_dereference(slb->tx[b].planned);
 		seq_printf(seq, " %u %s", READ_ONCE(bk->nmoves),
 			   next ? next->dev->name : "-");
 		for (i = first[b]; i < first[b + 1]; i++) {

@@ -8,11 +8,11 @@
  * they plan (bond_slb_moves_apply()).
  *
  * A failover move happens at once.  A planned move waits: its target is
- * published in bucket->next, and the first frame after a pause of
+ * published in bucket->planned, and the first frame after a pause of
  * slb_move_gap in the bucket's traffic switches the bucket
  * (bond_slb_move_at_gap(), on the transmit path), or the work does it for
  * an idle bucket (bond_slb_advance_moves()).  The state of a waiting move
- * (bucket->next, ->last_tx_ns, ->move_since_ns, slb->moves_waiting and
+ * (bucket->planned, ->last_tx_ns, ->move_since_ns, slb->moves_waiting and
  * slb->move_done) is changed by the functions of this file only.
  */
 
@@ -107,7 +107,7 @@ bool bond_slb_kept_unless_leaving(struct bond_slb *slb, unsigned int b,
 
 /*
  * Reorder-free moves.  A planned move (rebalance, failback, slb_migrate)
- * waits in bucket->next for a pause in the bucket's traffic at least
+ * waits in bucket->planned for a pause in the bucket's traffic at least
  * slb_move_gap long: by then the frames queued on the old slave have
  * left, so the first frame on the new slave cannot overtake them.  A
  * bucket that never pauses moves after SLB_MOVE_MAX_WAIT_MS anyway.
@@ -198,7 +198,7 @@ struct slave *bond_slb_move_at_gap(struct bonding *bond, struct bond_slb *slb,
 		to = rcu_dereference(slb->tx[b].slave);
 		return slb_usable(to) ? to : cur;
 	}
-	/* the work clears ->next and announces the MACs on 'to' */
+	/* the work clears ->planned and announces the MACs on 'to' */
 	set_bit(b, slb->move_done);
 	mod_delayed_work(bond->wq, &slb->work, 0);
 	return to;
@@ -232,7 +232,7 @@ static void slb_snapshot(struct bond_slb *slb, unsigned long now)
 			slb->report_load : 0;
 	}
 	for (i = 0; i < SLB_BUCKETS; i++) {
-		struct slave *s = rcu_dereference_protected(slb->tx[i].next,
+		struct slave *s = rcu_dereference_protected(slb->tx[i].planned,
 							    lockdep_is_held(&slb->lock));
 		struct slb_core_bucket *cb = &c->bucket[i];
 
@@ -251,17 +251,17 @@ static void slb_snapshot(struct bond_slb *slb, unsigned long now)
 	}
 }
 
-static struct slave *slb_bucket_target(struct bond_slb *slb, unsigned int b)
+static struct slave *slb_bucket_planned(struct bond_slb *slb, unsigned int b)
 {
-	return rcu_dereference_protected(slb->tx[b].next,
+	return rcu_dereference_protected(slb->tx[b].planned,
 					 lockdep_is_held(&slb->lock));
 }
 
 /* Forget bucket b's waiting move, if any.  Under slb->lock. */
 static void slb_move_cancel(struct bond_slb *slb, unsigned int b)
 {
-	if (slb_bucket_target(slb, b)) {
-		RCU_INIT_POINTER(slb->tx[b].next, NULL);
+	if (slb_bucket_planned(slb, b)) {
+		RCU_INIT_POINTER(slb->tx[b].planned, NULL);
 		slb->moves_waiting--;
 	}
 }
@@ -298,7 +298,7 @@ static void slb_recount(struct bond_slb *slb)
 	unsigned int i, j;
 
 	for (i = 0; i < SLB_BUCKETS; i++) {
-		struct slave *s = slb_bucket_target(slb, i) ?: slb_bucket_slave(slb, i);
+		struct slave *s = slb_bucket_planned(slb, i) ?: slb_bucket_slave(slb, i);
 
 		for (j = 0; s && j < slb->nslaves; j++)
 			if (slb->slaves[j] == s)
@@ -338,12 +338,12 @@ void bond_slb_moves_apply(struct bond_slb *slb, int n, bool planned)
 			slb_move_now(slb, mv->bucket, to);
 			continue;
 		}
-		if (!slb_bucket_target(slb, mv->bucket))
+		if (!slb_bucket_planned(slb, mv->bucket))
 			slb->moves_waiting++;
 		atomic64_set(&bk->last_tx_ns, now_ns);
 		atomic64_set(&bk->move_since_ns, now_ns);
 		/* publishes the times above to bond_slb_move_at_gap() */
-		rcu_assign_pointer(slb->tx[mv->bucket].next, to);
+		rcu_assign_pointer(slb->tx[mv->bucket].planned, to);
 	}
 	slb_recount(slb);
 	if (n)
@@ -380,7 +380,7 @@ void bond_slb_advance_moves(struct bond_slb *slb)
 		return;
 	for (b = 0; b < SLB_BUCKETS; b++) {
 		struct slb_bucket *bk = &slb->bucket[b];
-		struct slave *to = slb_bucket_target(slb, b);
+		struct slave *to = slb_bucket_planned(slb, b);
 		struct slave *cur = slb_bucket_slave(slb, b);
 
 		if (!to) {
@@ -444,7 +444,7 @@ void bond_slb_evacuate(struct bond_slb *slb, struct slave *slave)
 		return;
 	/* waiting moves: none to the failed slave; away from it, now */
 	for (i = 0; i < SLB_BUCKETS; i++) {
-		struct slave *to = slb_bucket_target(slb, i);
+		struct slave *to = slb_bucket_planned(slb, i);
 
 		if (to == slave)
 			slb_move_cancel(slb, i);

@@ -107,7 +107,7 @@ struct slb_src {
 /* What transmit reads of a bucket per frame: four to a cache line. */
 struct slb_tx_bucket {
 	struct slave __rcu *slave;
-	struct slave __rcu *next;	/* planned move, waiting for a gap */
+	struct slave __rcu *planned;	/* a planned move, waiting for a gap */
 };
 
 /* The rest of a bucket: written by the control path, not per frame. */

@@ -386,7 +386,7 @@ static __always_inline struct slave *slb_tx_slave(struct bonding *bond,
 						  bool learn, enum slb_mc *mc)
 {
 	struct slb_fkey fk = slb_frame_key(skb);
-	struct slave *slave, *next;
+	struct slave *slave, *planned;
 	unsigned int b;
 	u64 h;
 
@@ -408,18 +408,18 @@ static __always_inline struct slave *slb_tx_slave(struct bonding *bond,
 	}
 	/*
 	 * The waiting move before the slave: a gap move switches the slave
-	 * before the work clears ->next, so a frame that finds no move
+	 * before the work clears ->planned, so a frame that finds no move
 	 * waiting finds the slave it went to, never the old one.
 	 */
-	next = rcu_dereference(slb->tx[b].next);
+	planned = rcu_dereference(slb->tx[b].planned);
 	smp_rmb();	/* pairs with the cmpxchg() of slb_move_switch() */
 	slave = rcu_dereference(slb->tx[b].slave);
 	if (unlikely(!slb_usable(slave)))
 		/* only a real transmit claims the bucket */
 		slave = learn ? slb_bucket_claim(bond, slb, b, slave) :
 			slb_pick_slave(bond);
-	else if (unlikely(next) && learn)
-		slave = bond_slb_move_at_gap(bond, slb, b, slave, next);
+	else if (unlikely(planned) && learn)
+		slave = bond_slb_move_at_gap(bond, slb, b, slave, planned);
 	if (learn && slave) {
 		slb_bytes_add(slb, b, skb->len);
 		slb_learn(slb, skb, fk.key, h, b, fk.proto, fk.l3off);
