@@ -74,15 +74,20 @@ must() {
 	"$@" && return 0
 	die "setup step failed (rc $?): $*"
 }
-# ipb [NS]: run the ip commands on stdin as one batch (one process instead
-# of one per command), in netns NS if given; a failing line fails the test
-ipb() {
-	local in=""
+# batch TOOL [NS]: run the TOOL (ip, bridge, tc) commands on stdin as one
+# batch (one process instead of one per command), in netns NS if given; a
+# failing line shows the batch and fails the test
+batch() {
+	local tool=$1 ns=${2:-} in=""
 	IFS= read -r -d '' in || true # whole stdin, no fork
-	ip ${1:+-n "$1"} -batch - <<<"$in" && return 0
+	[ -n "${in//$'\n'/}" ] || return 0
+	"$tool" ${ns:+-n "$ns"} -batch - <<<"$in" && return 0
 	printf '%s\n' "$in"
-	die "setup batch failed${1:+ in netns $1}"
+	die "$tool batch failed${ns:+ in netns $ns}"
 }
+ipb() { batch ip "$@"; }
+bridgeb() { batch bridge "$@"; }
+tcb() { batch tc sw; }	# the switch's filters
 
 # check DESC CMD...: pass if CMD succeeds, fail otherwise (output shown on
 # failure); returns 1 on failure, for "check ... || show_why"
@@ -306,14 +311,6 @@ switch_vlan() {
 	done
 	bridgeb sw <<<"${b}vlan add dev swsrv vid $vid pvid untagged"$'\n'"vlan del dev swsrv vid 1"
 }
-# bridgeb [NS]: like ipb, for bridge(8) commands
-bridgeb() {
-	local in=""
-	IFS= read -r -d '' in || true # whole stdin, no fork
-	bridge ${1:+-n "$1"} -batch - <<<"$in" && return 0
-	printf '%s\n' "$in"
-	die "bridge batch failed${1:+ in netns $1}"
-}
 
 # topo_vms_vlan N VID [BRIDGE] [BOND]: like topo_vms, but the host bridge is
 # VLAN-aware: VM ports are access ports in VID, the bond carries VID tagged;
@@ -362,15 +359,6 @@ port_count_init() {
 		SLB_CLSACT[$p]=1
 	done
 	tcb <<<"$b"
-}
-# tcb: like ipb, for tc(8) commands in netns sw
-tcb() {
-	local in=""
-	IFS= read -r -d '' in || true # whole stdin, no fork
-	[ -n "${in//$'\n'/}" ] || return 0
-	tc -n sw -batch - <<<"$in" && return 0
-	printf '%s\n' "$in"
-	die "tc batch failed in netns sw"
 }
 
 # count_flower PORT KEY [protocol P] FLOWER-MATCH...: count ingress packets
