@@ -212,12 +212,14 @@ struct bond_slb {
 	 * The MAC table: nmacs slots (a power of two) that transmit learns
 	 * into and receive reads; src[] the sources (host ports) that own
 	 * them, claimed by transmit, recounted by the work under lock with
-	 * src_count[] as scratch; one source holds at most src_limit.
+	 * src_count[] as scratch; one source holds at most src_limit.  src[]
+	 * is written when a MAC is learned or a report counted: not on the
+	 * line that every frame reads.
 	 */
 	struct slb_mac *macs;
 	unsigned int nmacs;
 	unsigned int src_limit;
-	struct slb_src src[SLB_SRC_SLOTS + 1];
+	struct slb_src src[SLB_SRC_SLOTS + 1] ____cacheline_aligned_in_smp;
 	u32 src_count[SLB_SRC_SLOTS + 1];
 
 	/*
